@@ -1,0 +1,135 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+  Optimizer, OptimizerSnapshot, TrainableParam, decaysByDefault, fromStateTensor, toStateTensor,
+} from './optimizer';
+
+/** AdamW hyper-parameters, named as in PyTorch's `torch.optim.AdamW`. */
+export interface AdamWOptions {
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+  /** Which parameters get weight decay; default: all but biases and norm weights (as HF Trainer). */
+  decayFilter?: (name: string) => boolean;
+}
+
+interface AdamState {
+  step: number;
+  expAvg: tf.Tensor;
+  expAvgSq: tf.Tensor;
+}
+
+/**
+ * AdamW exactly as PyTorch steps it (decoupled weight decay applied first):
+ *
+ *   p  <- p * (1 - lr * wd)
+ *   m  <- b1 m + (1 - b1) g ;  v <- b2 v + (1 - b2) g^2
+ *   p  <- p - (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+ *
+ * @example
+ * const opt = adamW({ betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 });
+ * opt.step(model.trainableParams(), grads, 1e-4);
+ */
+export function adamW(options: AdamWOptions = {}): Optimizer {
+  return new AdamW(options);
+}
+
+export class AdamW implements Optimizer {
+  readonly kind = 'adamw';
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  private readonly decayFilter: (name: string) => boolean;
+  private state = new Map<string, AdamState>();
+
+  constructor(options: AdamWOptions = {}) {
+    [this.beta1, this.beta2] = options.betas ?? [0.9, 0.999];
+    this.eps = options.eps ?? 1e-8;
+    this.weightDecay = options.weightDecay ?? 0;
+    this.decayFilter = options.decayFilter ?? decaysByDefault;
+    if (!(this.beta1 >= 0 && this.beta1 < 1) || !(this.beta2 >= 0 && this.beta2 < 1)) {
+      throw new Error(`AdamW: betas must lie in [0, 1), got [${this.beta1}, ${this.beta2}]`);
+    }
+    if (!(this.eps > 0)) throw new Error(`AdamW: eps must be > 0, got ${this.eps}`);
+    if (!(this.weightDecay >= 0)) throw new Error(`AdamW: weight decay must be >= 0, got ${this.weightDecay}`);
+  }
+
+  step(params: TrainableParam[], grads: Record<string, tf.Tensor>, lr: number): void {
+    for (const p of params) {
+      const g = grads[p.name];
+      if (g) this.stepParam(p, g, lr);
+    }
+  }
+
+  stepParam(param: TrainableParam, grad: tf.Tensor, lr: number): void {
+    let s = this.state.get(param.name);
+    if (!s) {
+      s = { step: 0, expAvg: tf.keep(tf.zerosLike(grad)), expAvgSq: tf.keep(tf.zerosLike(grad)) };
+      this.state.set(param.name, s);
+    }
+    s.step += 1;
+    const { beta1, beta2, eps } = this;
+    const wd = this.decayFilter(param.name) ? this.weightDecay : 0;
+    const bc1 = 1 - beta1 ** s.step;
+    const bc2Sqrt = Math.sqrt(1 - beta2 ** s.step);
+    const state = s;
+    const [m, v, next] = tf.tidy(() => {
+      const m = tf.add(tf.mul(state.expAvg, beta1), tf.mul(grad, 1 - beta1));
+      const v = tf.add(tf.mul(state.expAvgSq, beta2), tf.mul(tf.square(grad), 1 - beta2));
+      const denom = tf.add(tf.div(tf.sqrt(v), bc2Sqrt), eps);
+      let p: tf.Tensor = param.variable;
+      if (wd !== 0) p = tf.mul(p, 1 - lr * wd);
+      const next = tf.sub(p, tf.mul(tf.div(m, denom), lr / bc1));
+      return [m, v, next];
+    });
+    state.expAvg.dispose();
+    state.expAvgSq.dispose();
+    state.expAvg = tf.keep(m);
+    state.expAvgSq = tf.keep(v);
+    param.variable.assign(next);
+    next.dispose();
+  }
+
+  stateBytes(): number {
+    let n = 0;
+    for (const s of this.state.values()) n += (s.expAvg.size + s.expAvgSq.size) * 4;
+    return n;
+  }
+
+  snapshot(): OptimizerSnapshot {
+    const tensors = new Map();
+    const steps: Record<string, number> = {};
+    for (const [name, s] of this.state) {
+      tensors.set(`${name}.exp_avg`, toStateTensor(s.expAvg));
+      tensors.set(`${name}.exp_avg_sq`, toStateTensor(s.expAvgSq));
+      steps[name] = s.step;
+    }
+    return {
+      kind: this.kind,
+      config: { betas: [this.beta1, this.beta2], eps: this.eps, weight_decay: this.weightDecay },
+      tensors,
+      json: { steps },
+    };
+  }
+
+  restore(snapshot: OptimizerSnapshot): void {
+    if (snapshot.kind !== this.kind) {
+      throw new Error(`AdamW: cannot restore optimizer state of kind "${snapshot.kind}"`);
+    }
+    this.disposeState();
+    const steps = (snapshot.json.steps ?? {}) as Record<string, number>;
+    for (const [name, step] of Object.entries(steps)) {
+      const m = snapshot.tensors.get(`${name}.exp_avg`);
+      const v = snapshot.tensors.get(`${name}.exp_avg_sq`);
+      if (!m || !v) throw new Error(`AdamW: checkpoint lacks moments for "${name}"`);
+      this.state.set(name, { step, expAvg: fromStateTensor(m), expAvgSq: fromStateTensor(v) });
+    }
+  }
+
+  private disposeState(): void {
+    for (const s of this.state.values()) { s.expAvg.dispose(); s.expAvgSq.dispose(); }
+    this.state.clear();
+  }
+
+  dispose(): void { this.disposeState(); }
+}
