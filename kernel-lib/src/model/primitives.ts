@@ -133,16 +133,19 @@ export function crossEntropy(logits: tf.Tensor2D, labels: Int32Array): tf.Scalar
   const targets = tf.tensor1d(target, 'int32');
   const f = customGradient((x: tf.Tensor, save: Saver) => {
     const logp = tf.logSoftmax(x);
-    save([logp]);
-    const picked = tf.sum(tf.mul(logp, tf.oneHot(targets, vocab)), 1, true);
+    const onehot = tf.oneHot(targets, vocab);
+    save([logp, onehot, weights]);
+    const picked = tf.sum(tf.mul(logp, onehot), 1, true);
     return {
       value: tf.neg(tf.sum(tf.mul(picked, weights))),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const p = tf.exp(saved[0]);
-        return [tf.mul(tf.mul(tf.sub(p, tf.oneHot(targets, vocab)), weights), dy)];
+        const [sLogp, sOnehot, sWeights] = saved;
+        return [tf.mul(tf.mul(tf.sub(tf.exp(sLogp), sOnehot), sWeights), dy)];
       },
     };
   });
   const out = f(logits) as tf.Scalar;
+  targets.dispose();
+  weights.dispose();
   return out;
 }
