@@ -105,7 +105,7 @@ describe('float32 <-> BF16 bits', () => {
     ['-infinity', -Infinity, 0xff80],
     ['-0', -0, 0x8000],
     ['NaN -> 0x7fc0', NaN, 0x7fc0],
-    ['-NaN -> 0x7fc0 (torch drops the sign)', f32(0xffc00000), 0x7fc0],
+    ['-NaN -> 0x7fc0 (canonical quiet NaN, as c10::BFloat16 writes it)', f32(0xffc00000), 0x7fc0],
     ['NaN with a low payload only stays NaN', f32(0x7f800001), 0x7fc0],
   ];
   for (const [label, value, bits] of cases) {

@@ -71,7 +71,7 @@ describe('reading a hand-built file', () => {
     expect(Array.from(tensors.get('c')!.data)).toEqual([65504]);
     expect(Array.from(tensors.get('d')!.raw as BigInt64Array)).toEqual([-3n]);
     expect(Array.from(tensors.get('d')!.data)).toEqual([-3]);
-    expect(Array.from(tensors.get('e')!.raw!)).toEqual([1, 0, 1]);
+    expect(Array.from(tensors.get('e')!.raw as Uint8Array)).toEqual([1, 0, 1]);
     expect(Array.from(tensors.get('f')!.data)).toEqual([7, 255]);
     expect(Array.from(tensors.get('g')!.raw as Int32Array)).toEqual([-5]);
     expect((tensors.get('h')!.raw as Float64Array)[0]).toBe(0.1);

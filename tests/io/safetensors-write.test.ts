@@ -105,7 +105,7 @@ describe('round trips', () => {
       file,
       [
         { name: 'w', shape: [1], data: new Float32Array([0.1]) },
-        { name: 'norm', shape: [1], data: new Float32Array([0.1]), dtype: 'F32' },
+        { name: 'norm', shape: [1], data: new Float32Array([0.1]), storeAs: 'F32' },
       ],
       { dtype: 'BF16' },
     );
@@ -117,11 +117,13 @@ describe('round trips', () => {
     expect(tensors.get('w')!.data[0]).toBe(0.10009765625); // bf16 0x3dcd
   });
 
-  it('accepts a Map, such as the one readSafetensors returns', async () => {
-    const src = path.join(dir, 'rt-F32.safetensors');
+  it('accepts a Map from readSafetensors; the stored dtype it came with does not override opts.dtype', async () => {
+    const src = path.join(dir, 'rt-BF16.safetensors');
     const copy = path.join(dir, 'copy.safetensors');
     const { tensors } = await readSafetensors(src);
+    expect(tensors.get('model.norm.weight')!.dtype).toBe('BF16');
     await writeSafetensors(copy, tensors);
+    expect((await readSafetensorsHeader(copy)).entries.get('model.norm.weight')!.dtype).toBe('F32');
     const { tensors: again, metadata } = await readSafetensors(copy);
     expect(metadata).toEqual({}); // metadata is only written when given
     expect(Array.from(again.get('model.layers.0.mlp.up_proj.weight')!.data)).toEqual(Array.from(exact));

@@ -3,9 +3,13 @@
  * checkpoints: IEEE half (F16), bfloat16 (BF16) and, for reading only, the two
  * 8-bit formats F8_E4M3 (the "fn" variant: no infinities) and F8_E5M2.
  *
- * Narrowing rounds to nearest, ties to even, exactly as PyTorch's `.half()` and
- * `.bfloat16()` do on CPU, including NaN handling: F16 NaN becomes sign|0x7E00,
- * BF16 NaN becomes 0x7FC0. Widening is exact.
+ * Narrowing rounds to nearest, ties to even. Checked bit for bit against
+ * PyTorch 1.13 (`tensor.to(torch.float16 / torch.bfloat16)` on CPU) over 200k
+ * float32 values (random bit patterns, subnormals, infinities, ties): identical
+ * for every non-NaN value. NaN stays NaN: F16 NaN becomes sign|0x7E00 (as
+ * torch); BF16 NaN becomes the canonical 0x7FC0, as c10::BFloat16's scalar
+ * rounding does (torch's vectorized CPU path writes 0xFFFF, also a NaN).
+ * Widening is exact (F16 NaN payloads are kept).
  */
 
 const scratchF32 = new Float32Array(1);

@@ -190,7 +190,7 @@ export async function loadModelWeights(dir: string, opts: LoadModelWeightsOption
 
 /** Options of `saveModelWeights`. */
 export interface SaveModelWeightsOptions {
-  /** Stored dtype of tensors without their own; default 'F32'. */
+  /** Stored dtype of tensors without `storeAs`; default 'F32'. */
   dtype?: WritableDtype;
   /** Largest shard in bytes before splitting (a bigger single tensor gets its own shard); default 5e9. */
   maxShardBytes?: number;
@@ -243,8 +243,8 @@ export async function saveModelWeights(
   let currentBytes = 0;
   let totalBytes = 0;
   for (const { tensor, entry } of plan) {
-    const stored = { ...tensor, dtype: entry.dtype as WritableDtype };
-    const bytes = storedByteLength(tensor.data.length, stored.dtype);
+    const stored: TensorToWrite = { name: tensor.name, shape: tensor.shape, data: tensor.data, storeAs: entry.dtype as WritableDtype };
+    const bytes = storedByteLength(tensor.data.length, entry.dtype as WritableDtype);
     totalBytes += bytes;
     if (current.length > 0 && currentBytes + bytes > maxShardBytes) {
       shards.push(current);

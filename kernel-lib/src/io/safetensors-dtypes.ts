@@ -65,7 +65,13 @@ export function isWritableDtype(name: unknown): name is WritableDtype {
   return name === 'F32' || name === 'BF16' || name === 'F16';
 }
 
-/** True for the dtypes decoded straight into float32 (no `raw` copy kept). */
+/**
+ * True for the dtypes decoded straight into float32 (no `raw` copy kept).
+ *
+ * @example
+ * isStreamedDtype('BF16'); // true
+ * isStreamedDtype('I64'); // false
+ */
 export function isStreamedDtype(dtype: SafetensorsDtype): dtype is StreamedDtype {
   return dtype === 'F32' || dtype === 'F16' || dtype === 'BF16' || dtype === 'F8_E4M3' || dtype === 'F8_E5M2';
 }
@@ -73,6 +79,10 @@ export function isStreamedDtype(dtype: SafetensorsDtype): dtype is StreamedDtype
 /**
  * Widens a chunk of stored bytes (whose length is a multiple of the element
  * size, starting 8-byte aligned in its buffer) into `dst`.
+ *
+ * @example
+ * const out = new Float32Array(1);
+ * decodeChunkToFloat32('BF16', new Uint8Array([0x80, 0x3f]), out); // out[0] === 1
  */
 export function decodeChunkToFloat32(dtype: StreamedDtype, bytes: Uint8Array, dst: Float32Array): void {
   switch (dtype) {
@@ -95,6 +105,9 @@ export function decodeChunkToFloat32(dtype: StreamedDtype, bytes: Uint8Array, ds
 /**
  * Views bytes (from an 8-byte aligned offset) as the typed array of a
  * non-streamed dtype. BOOL is a Uint8Array of 0/1 bytes.
+ *
+ * @example
+ * rawTypedArray('I32', new Int32Array([-5, 7]).buffer, 2); // Int32Array [-5, 7]
  */
 export function rawTypedArray(dtype: Exclude<SafetensorsDtype, StreamedDtype>, buffer: ArrayBuffer, count: number): RawTensorArray {
   switch (dtype) {
@@ -124,6 +137,9 @@ export function rawTypedArray(dtype: Exclude<SafetensorsDtype, StreamedDtype>, b
  * float32 copy of raw values: integers are converted with `Number` (64-bit
  * integers beyond 2^24 lose precision, as a cast to float32 does), BOOL
  * becomes 0/1, F64 rounds to float32.
+ *
+ * @example
+ * rawToFloat32('I64', new BigInt64Array([-3n])); // Float32Array [-3]
  */
 export function rawToFloat32(dtype: SafetensorsDtype, raw: RawTensorArray): Float32Array {
   const out = new Float32Array(raw.length);

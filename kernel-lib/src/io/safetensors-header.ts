@@ -36,7 +36,13 @@ export interface SafetensorsHeader {
   entries: Map<string, SafetensorsEntry>;
 }
 
-/** product(shape); 1 for a scalar. */
+/**
+ * product(shape); 1 for a scalar.
+ *
+ * @example
+ * elementCountOf([896, 4864]); // 4358144
+ * elementCountOf([]); // 1
+ */
 export function elementCountOf(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
@@ -52,6 +58,9 @@ function describe(value: unknown): string {
 /**
  * Reads N from the 8-byte prefix and checks it against the file size.
  * Returns N as a number.
+ *
+ * @example
+ * parseHeaderLength('x.safetensors', new Uint8Array([16, 0, 0, 0, 0, 0, 0, 0]), 64); // 16
  */
 export function parseHeaderLength(file: string, prefix: Uint8Array, fileBytes: number): number {
   if (fileBytes < 8 || prefix.byteLength < 8) {

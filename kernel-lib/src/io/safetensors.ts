@@ -44,17 +44,21 @@ export interface NamedTensorData {
   raw?: RawTensorArray;
 }
 
-/** A tensor to write. `dtype` overrides the file-wide dtype for this tensor. */
+/**
+ * A tensor to write. `storeAs` overrides the file-wide dtype for this tensor
+ * (e.g. keep norms in F32 in a BF16 file). A `NamedTensorData` from a reader
+ * is a valid `TensorToWrite`: its `dtype` (how it was stored) is ignored.
+ */
 export interface TensorToWrite {
   name: string;
   shape: readonly number[];
   data: Float32Array;
-  dtype?: WritableDtype;
+  storeAs?: WritableDtype;
 }
 
 /** Options of `writeSafetensors`. */
 export interface WriteSafetensorsOptions {
-  /** Stored dtype of every tensor without its own; default 'F32'. */
+  /** Stored dtype of every tensor without `storeAs`; default 'F32'. */
   dtype?: WritableDtype;
   /** Free-form string map stored under `__metadata__`. */
   metadata?: Record<string, string>;
@@ -224,7 +228,14 @@ export async function readSafetensors(
   }
 }
 
-/** Checks and orders the tensors to write; returns them with their file layout. */
+/**
+ * Checks the tensors to write (unique names, shapes, data lengths), sorts them
+ * by name and assigns each its stored dtype and byte range in the data buffer.
+ * Throws `SafetensorsError` naming `file` and the tensor at fault.
+ *
+ * @example
+ * planSafetensorsLayout('x.safetensors', [{ name: 'w', shape: [2], data: new Float32Array(2) }], 'BF16')[0].entry.dataOffsets; // [0, 4]
+ */
 export function planSafetensorsLayout(
   file: string,
   tensors: Iterable<TensorToWrite> | ReadonlyMap<string, TensorToWrite>,
@@ -241,8 +252,8 @@ export function planSafetensorsLayout(
     }
     if (seen.has(t.name)) throw new SafetensorsError('bad-argument', file, 'name appears twice; expected unique tensor names', t.name);
     seen.add(t.name);
-    if (t.dtype !== undefined && !isWritableDtype(t.dtype)) {
-      throw new SafetensorsError('bad-argument', file, `dtype ${JSON.stringify(t.dtype)} cannot be written; expected 'F32', 'BF16' or 'F16'`, t.name);
+    if (t.storeAs !== undefined && !isWritableDtype(t.storeAs)) {
+      throw new SafetensorsError('bad-argument', file, `storeAs ${JSON.stringify(t.storeAs)} cannot be written; expected 'F32', 'BF16' or 'F16'`, t.name);
     }
     if (!Array.isArray(t.shape) || t.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
       throw new SafetensorsError('bad-shape', file, `shape ${JSON.stringify(t.shape)}; expected an array of non-negative integers`, t.name);
@@ -262,7 +273,7 @@ export function planSafetensorsLayout(
   list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   let offset = 0;
   return list.map((tensor) => {
-    const dtype = tensor.dtype ?? defaultDtype;
+    const dtype = tensor.storeAs ?? defaultDtype;
     const bytes = tensor.data.length * SAFETENSORS_DTYPE_BYTES[dtype];
     const entry: PlannedEntry = { name: tensor.name, dtype, shape: [...tensor.shape], dataOffsets: [offset, offset + bytes] };
     offset += bytes;
@@ -274,7 +285,12 @@ function isMap(x: unknown): x is ReadonlyMap<string, TensorToWrite> {
   return x instanceof Map;
 }
 
-/** Byte size of a tensor stored as `dtype`. */
+/**
+ * Byte size of a tensor stored as `dtype`.
+ *
+ * @example
+ * storedByteLength(896, 'BF16'); // 1792
+ */
 export function storedByteLength(elementCount: number, dtype: WritableDtype): number {
   return elementCount * SAFETENSORS_DTYPE_BYTES[dtype];
 }
