@@ -9,9 +9,9 @@
  *
  * 1. Block splitting. Python cuts the text into runs of
  *    `[\u4E00-\u9FD5a-zA-Z0-9+#&._%-]` and emits every other character on its
- *    own ("\r\n" stays one token). jieba-rs also treats CJK Extension A/B...,
- *    U+9FD6..U+9FFF and compatibility ideographs as Han. We split the blocks
- *    ourselves and hand jieba-rs only Python's Han blocks.
+ *    own ("\r\n" stays one token). Recent jieba-rs releases widen the Han
+ *    class (CJK Extension A/B..., U+9FD6..U+9FFF, compatibility ideographs), so
+ *    we split the blocks ourselves and hand jieba-rs only Python's Han blocks.
  * 2. Unknown ASCII runs. For characters the dictionary does not cover, Python's
  *    HMM step splits non-Han runs with `[a-zA-Z0-9]+(?:\.\d+)?%?`; jieba-rs
  *    uses an unescaped dot (`(?:.\d+)?`), so "3-6" stays one token and
