@@ -1,0 +1,28 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Global L2 norm of all gradients and, when `maxNorm > 0` and the norm
+ * exceeds it, the gradients scaled by maxNorm / (norm + 1e-6) as torch's
+ * `clip_grad_norm_` does. Returns the norm before clipping; replaces the
+ * entries of `grads` in place (disposing the old tensors).
+ *
+ * @example
+ * const norm = clipGradNorm(grads, 1.0);
+ */
+export function clipGradNorm(grads: Record<string, tf.Tensor>, maxNorm: number): number {
+  const names = Object.keys(grads);
+  const norm = Math.sqrt(tf.tidy(() => {
+    let total = 0;
+    for (const n of names) total += tf.sum(tf.square(grads[n])).dataSync()[0];
+    return total;
+  }));
+  if (maxNorm > 0 && norm > maxNorm) {
+    const coef = maxNorm / (norm + 1e-6);
+    for (const n of names) {
+      const scaled = tf.mul(grads[n], coef);
+      grads[n].dispose();
+      grads[n] = scaled;
+    }
+  }
+  return norm;
+}

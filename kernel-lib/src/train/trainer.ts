@@ -1,0 +1,168 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { BatchStream } from '../data/batching';
+import type { SftExample } from '../data/sft-examples';
+import type { Qwen2ForCausalLM } from '../model/causal-lm';
+import type { Optimizer } from '../optim/optimizer';
+import { appendLineDurableSync } from '../util/atomic-write';
+import { progressBar } from '../util/progress-bar';
+import { loadCheckpoint, saveCheckpoint, TrainerState } from './checkpoint';
+import { clipGradNorm } from './grad-clip';
+import { learningRate, SchedulerName } from './lr-schedule';
+import { sampleMemory } from './memory-probe';
+
+/** Options of a training run (CLI flag names in brackets). */
+export interface TrainOptions {
+  /** Optimizer steps [--steps]; default: `epochs` passes over the data. */
+  steps?: number;
+  /** Passes over the data when `steps` is not given [--epochs]; default 1. */
+  epochs?: number;
+  batchSize: number;
+  seqLen: number;
+  /** Micro-batches per optimizer step [--grad-accum]; default 1. */
+  gradAccumSteps?: number;
+  lr: number;
+  scheduler?: SchedulerName;
+  warmupSteps?: number;
+  /** 0 = no clipping [--max-grad-norm]; default 1.0 as HF Trainer. */
+  maxGradNorm?: number;
+  seed?: number;
+  shuffle?: boolean;
+  /** JSONL file receiving one record per step [--log]. */
+  logFile?: string;
+  /** Write `outDir/checkpoint-N` every K steps [--save-every]; 0 = never. */
+  saveEvery?: number;
+  outDir?: string;
+  /** A checkpoint folder (or an out dir holding checkpoint-N folders) to resume from [--resume]. */
+  resumeFrom?: string;
+  /** Show a progress bar on stderr; default true. */
+  progress?: boolean;
+  /** Called after every optimizer step (telemetry, notebooks). Return 'stop' to end the run early. */
+  onStep?: (record: StepRecord) => void | 'stop';
+}
+
+/** One line of the training log. */
+export interface StepRecord {
+  step: number;
+  loss: number;
+  lr: number;
+  grad_norm: number;
+  time_ms: number;
+  /** Bytes held by backend tensors at the end of the step (weights, optimizer state, gradients still alive). */
+  memory: number;
+  /** wasm heap size (high-water mark), when on wasm. */
+  wasm_heap?: number;
+  tokens: number;
+  epoch: number;
+}
+
+export interface TrainResult {
+  steps: number;
+  log: StepRecord[];
+  wallMs: number;
+}
+
+/**
+ * Supervised fine-tuning loop: deterministic data order, gradient
+ * accumulation (mean of micro-batch losses), global-norm clipping, a
+ * learning-rate schedule, any `Optimizer` (AdamW, GaLore, LoRA's...),
+ * a JSONL log, atomic checkpoints and exact resumption.
+ *
+ * @example
+ * const result = await trainModel(model, adamW({ weightDecay: 0.01 }), examples,
+ *   { steps: 20, batchSize: 4, seqLen: 128, lr: 1e-4, scheduler: 'cosine', warmupSteps: 2 });
+ */
+export async function trainModel(
+  model: Qwen2ForCausalLM, optimizer: Optimizer, examples: SftExample[], options: TrainOptions, padId = 0,
+): Promise<TrainResult> {
+  const accum = options.gradAccumSteps ?? 1;
+  if (!(accum >= 1) || !Number.isInteger(accum)) throw new Error(`grad accumulation steps must be a positive integer, got ${accum}`);
+  if (!(options.lr >= 0)) throw new Error(`learning rate must be >= 0, got ${options.lr}`);
+  const seed = options.seed ?? 42;
+  const stream = new BatchStream(examples, { batchSize: options.batchSize, seqLen: options.seqLen, padId, seed, shuffle: options.shuffle });
+  const totalSteps = options.steps ?? Math.max(1, Math.ceil(((options.epochs ?? 1) * stream.batchesPerEpoch) / accum));
+  const schedule = { name: options.scheduler ?? 'linear', lr: options.lr, totalSteps, warmupSteps: options.warmupSteps ?? 0 } as const;
+  const maxGradNorm = options.maxGradNorm ?? 1.0;
+  const params = model.trainableParams();
+  if (params.length === 0) throw new Error('trainModel: the model has no trainable parameters');
+  const byVarName = new Map(params.map((p) => [p.variable.name, p.name]));
+  const runOptions = { totalSteps, batchSize: options.batchSize, seqLen: options.seqLen, accum, seed, shuffle: options.shuffle !== false };
+
+  let step = 0;
+  const log: StepRecord[] = [];
+  if (options.resumeFrom) {
+    const { latestCheckpoint } = await import('./checkpoint');
+    const dir = latestCheckpoint(options.resumeFrom);
+    if (!dir) throw new Error(`${options.resumeFrom}: no checkpoint to resume from`);
+    const state = await loadCheckpoint(dir, model, optimizer);
+    for (const key of ['batchSize', 'seqLen', 'accum', 'seed', 'shuffle'] as const) {
+      if (state.options[key] !== undefined && state.options[key] !== runOptions[key]) {
+        throw new Error(`${dir}: checkpoint was trained with ${key}=${String(state.options[key])}, this run has ${String(runOptions[key])}`);
+      }
+    }
+    step = state.global_step;
+    stream.position = { ...state.data_position };
+    log.push(...(state.log_history as unknown as StepRecord[]));
+  }
+  if (options.logFile) {
+    fs.mkdirSync(path.dirname(path.resolve(options.logFile)), { recursive: true });
+    fs.writeFileSync(options.logFile, log.map((r) => JSON.stringify(r) + '\n').join(''));
+  }
+  const bar = progressBar(totalSteps, 'train', process.stderr, options.progress !== false);
+  const started = Date.now();
+  while (step < totalSteps) {
+    const t0 = Date.now();
+    let lossSum = 0;
+    let tokens = 0;
+    let grads: Record<string, tf.Tensor> = {};
+    for (let micro = 0; micro < accum; micro++) {
+      const batch = stream.next();
+      tokens += batch.labelledTokens;
+      const { value, grads: g } = tf.variableGrads(
+        () => model.loss(batch.inputIds, batch.labels, batch.batch, batch.seqLen), params.map((p) => p.variable));
+      lossSum += value.dataSync()[0];
+      value.dispose();
+      for (const [varName, t] of Object.entries(g)) {
+        const name = byVarName.get(varName)!;
+        if (grads[name]) {
+          const sum = tf.add(grads[name], t);
+          grads[name].dispose(); t.dispose();
+          grads[name] = sum;
+        } else grads[name] = t;
+      }
+    }
+    if (accum > 1) {
+      const scaled: Record<string, tf.Tensor> = {};
+      for (const [n, t] of Object.entries(grads)) { scaled[n] = tf.div(t, accum); t.dispose(); }
+      grads = scaled;
+    }
+    const gradNorm = clipGradNorm(grads, maxGradNorm);
+    const lr = learningRate(schedule, step);
+    optimizer.step(params, grads, lr);
+    const mem = sampleMemory();
+    for (const t of Object.values(grads)) t.dispose();
+    step++;
+    const record: StepRecord = {
+      step, loss: lossSum / accum, lr, grad_norm: gradNorm, time_ms: Date.now() - t0,
+      memory: mem.tensorBytes, ...(mem.wasmHeapBytes !== null ? { wasm_heap: mem.wasmHeapBytes } : {}),
+      tokens, epoch: stream.position.epoch,
+    };
+    if (!Number.isFinite(record.loss)) {
+      throw new Error(`training diverged at step ${step}: loss is ${record.loss} (try a lower --lr or --max-grad-norm)`);
+    }
+    log.push(record);
+    if (options.logFile) appendLineDurableSync(options.logFile, JSON.stringify(record));
+    bar.update(step, `loss ${record.loss.toFixed(4)} lr ${lr.toExponential(2)}`);
+    const verdict = options.onStep?.(record);
+    const saveNow = options.outDir && options.saveEvery && options.saveEvery > 0 && step % options.saveEvery === 0;
+    if (saveNow) {
+      const state: TrainerState = { global_step: step, data_position: { ...stream.position }, log_history: log as unknown as Record<string, unknown>[], options: runOptions };
+      await saveCheckpoint(path.join(options.outDir!, `checkpoint-${step}`), model, optimizer, state);
+    }
+    if (verdict === 'stop') break;
+    await new Promise((r) => setImmediate(r)); // let comms/UI events through between steps
+  }
+  bar.done();
+  return { steps: step, log, wallMs: Date.now() - started };
+}
