@@ -44,9 +44,7 @@ let asciiDictionaryWords: Set<string> | undefined;
 
 function loadNativeJieba(): NativeJieba {
   if (native) return native;
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { Jieba } = require('@node-rs/jieba') as { Jieba: { withDict(dict: Uint8Array): NativeJieba } };
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { dict } = require('@node-rs/jieba/dict') as { dict: Uint8Array };
   const text = Buffer.from(dict).toString('utf8');
   const withDuplicate = `${text.endsWith('\n') ? text : `${text}\n`}B超 3 n\n`;
