@@ -92,7 +92,7 @@ function brevityPenalty(referenceLength: number, hypothesisLength: number): numb
  *
  * @example
  * const { nltkCorpusBleu } = require('galore-lab');
- * nltkCorpusBleu([[['the', 'cat', 'sat']]], [['the', 'cat', 'sat']]).score; // 1
+ * nltkCorpusBleu([[['the', 'cat', 'sat', 'down']]], [['the', 'cat', 'sat', 'down']]).score; // 1
  */
 export function nltkCorpusBleu(
   listOfReferences: readonly (readonly (readonly string[])[])[],
@@ -146,7 +146,7 @@ export function nltkCorpusBleu(
  * @example
  * const { nltkSentenceBleu } = require('galore-lab');
  * // one matching token: p1 = 1, p2..p4 smoothed to 1/2, 1/4, 1/8; (1/64) ** 0.25
- * nltkSentenceBleu([['a']], ['a']); // 0.35355339059327373
+ * nltkSentenceBleu([['a']], ['a']); // 0.3535533905932738
  */
 export function nltkSentenceBleu(
   references: readonly (readonly string[])[],
@@ -162,7 +162,8 @@ export function nltkSentenceBleu(
  *
  * @example
  * const { bleu4 } = require('galore-lab');
- * bleu4('膝关节', '膝关节'); // 100
+ * bleu4('膝关节疼痛', '膝关节疼痛'); // 100
+ * bleu4('膝关节', '膝关节');         // 84.0896 (3 characters: no 4-gram, smoothed to 1/2)
  * bleu4('膝', '膝');        // 35.3553 (one character: (1 * 1/2 * 1/4 * 1/8) ** 0.25)
  * bleu4('', '膝关节');      // 0
  */

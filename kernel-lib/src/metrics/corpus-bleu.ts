@@ -132,7 +132,7 @@ function bleuFromStatistics(
  *
  * @example
  * const { corpusBleu } = require('galore-lab');
- * corpusBleu(['the cat sat on the mat'], ['the cat sat on the mat']).score; // 100
+ * corpusBleu(['the cat sat on the mat'], ['the cat sat on the mat']).score; // 100.00000000000004 (as sacreBLEU)
  * corpusBleu(['膝关节疼痛'], ['膝关节肿痛'], { tokenize: 'zh' }).score;     // 42.7287 (precisions 80, 50, 33.3, 25)
  */
 export function corpusBleu(

@@ -63,7 +63,7 @@ export function llamaFactoryRouge(
  * @example
  * const { llamaFactoryScores } = require('galore-lab');
  * llamaFactoryScores('休息两周', '休息两周后复查');
- * // { 'bleu-4': ..., 'rouge-1': ..., 'rouge-2': ..., 'rouge-l': ... }
+ * // { 'bleu-4': 47.2367, 'rouge-1': 66.6667, 'rouge-2': 50, 'rouge-l': 66.6667 }
  */
 export function llamaFactoryScores(prediction: string, label: string, segment: WordSegmenter = jiebaCut): SimilarityScores {
   return { 'bleu-4': bleu4(prediction, label), ...llamaFactoryRouge(prediction, label, segment) };
