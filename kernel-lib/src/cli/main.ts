@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+/**
+ * The `galore-lab` command line. Each subcommand lives in its own module and
+ * is loaded only when used, so `galore-lab --help` starts fast.
+ */
+import { UsageError } from './args';
+
+type Command = (argv: string[], out: (line: string) => void) => Promise<number>;
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  train: { summary: 'fine-tune a model folder on JSONL data (--method full)', load: async () => (await import('./train-command')).trainCommand },
+  eval: { summary: 'mean token NLL and perplexity of a model on JSONL data', load: async () => (await import('./eval-command')).evalCommand },
+  generate: { summary: 'generate text (greedy or sampled) from a prompt, streaming', load: async () => (await import('./generate-command')).generateCommand },
+  metrics: { summary: 'BLEU-4 and ROUGE as LLaMA-Factory computes them', load: async () => (await import('./metrics-command')).metricsCommand },
+  init: { summary: 'write a randomly initialised model folder from a config.json', load: async () => (await import('./init-command')).initCommand },
+  info: { summary: 'the TensorFlow.js backend in use and why the others were not', load: async () => (await import('./info-command')).infoCommand },
+  reproduce: { summary: 'the main job: train the embedded tiny model and report (npm start)', load: async () => (await import('./reproduce-command')).reproduceCommand },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return ['usage: galore-lab <command> [flags]', '', 'commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '', 'Flags of each command: see the README ("Command line").'].join('\n');
+}
+
+/** Run the CLI with `argv` (without node and script); returns the exit code. */
+export async function runCli(argv: string[], out: (line: string) => void = (l) => console.log(l)): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    out(usage());
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    console.error(`galore-lab: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await (await cmd.load())(rest, out);
+  } catch (e) {
+    const err = e as Error;
+    if (err instanceof UsageError) console.error(err.message);
+    else console.error(`galore-lab ${name}: ${process.env.GALORE_LAB_DEBUG ? err.stack : err.message}`);
+    return err instanceof UsageError ? 2 : 1;
+  }
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+}

@@ -1,0 +1,85 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readSftJsonl } from '../data/sft-examples';
+import { loadPretrained, savePretrained } from '../model/model-folder';
+import { adamW } from '../optim/adamw';
+import type { Optimizer } from '../optim/optimizer';
+import type { SchedulerName } from '../train/lr-schedule';
+import { trainModel } from '../train/trainer';
+import { FlagSpec, UsageError, nonNegativeInt, numberFlag, parseCommandArgs, positiveInt, requiredFlag } from './args';
+import { formatBytes, sparkline } from './format';
+
+export const TRAIN_FLAGS: FlagSpec = {
+  model: { type: 'string' }, data: { type: 'string' }, method: { type: 'string' }, out: { type: 'string' },
+  steps: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' }, 'seq-len': { type: 'string' },
+  'grad-accum': { type: 'string' }, lr: { type: 'string' }, 'lr-scheduler': { type: 'string' }, 'warmup-steps': { type: 'string' },
+  'adam-beta1': { type: 'string' }, 'adam-beta2': { type: 'string' }, 'adam-eps': { type: 'string' }, 'weight-decay': { type: 'string' },
+  'max-grad-norm': { type: 'string' }, seed: { type: 'string' }, 'no-shuffle': { type: 'boolean' }, log: { type: 'string' },
+  'save-every': { type: 'string' }, resume: { type: 'string' }, 'save-dtype': { type: 'string' }, quiet: { type: 'boolean' },
+};
+
+/** Build the optimizer a `--method` asks for. */
+export function optimizerFromFlags(v: Record<string, unknown>): Optimizer {
+  const method = (v.method as string | undefined) ?? 'full';
+  const betas: [number, number] = [
+    numberFlag(v, 'adam-beta1', 0.9, (x) => x >= 0 && x < 1, 'in [0, 1)'),
+    numberFlag(v, 'adam-beta2', 0.999, (x) => x >= 0 && x < 1, 'in [0, 1)'),
+  ];
+  const eps = numberFlag(v, 'adam-eps', 1e-8, (x) => x > 0, 'a positive number');
+  const weightDecay = numberFlag(v, 'weight-decay', 0, (x) => x >= 0, 'a non-negative number');
+  if (method === 'full') return adamW({ betas, eps, weightDecay });
+  throw new UsageError(`--method ${method}: unknown method (expected full)`);
+}
+
+/**
+ * `galore-lab train --model DIR --data FILE --out DIR [--method full] [...]`:
+ * fine-tune and save the result as a Hugging Face folder. One JSON line per
+ * step goes to `--log` (default OUT/train_log.jsonl).
+ */
+export async function trainCommand(argv: string[], out: (line: string) => void): Promise<number> {
+  const v = parseCommandArgs(argv, TRAIN_FLAGS, 'train');
+  const modelDir = requiredFlag(v, 'model', 'train');
+  const dataFile = requiredFlag(v, 'data', 'train');
+  const outDir = requiredFlag(v, 'out', 'train');
+  const scheduler = (v['lr-scheduler'] as string | undefined) ?? 'linear';
+  if (!['constant', 'linear', 'cosine'].includes(scheduler)) throw new UsageError(`--lr-scheduler must be constant, linear or cosine, got "${scheduler}"`);
+  const saveDtype = ((v['save-dtype'] as string | undefined) ?? 'f32').toLowerCase();
+  if (!['f32', 'bf16'].includes(saveDtype)) throw new UsageError(`--save-dtype must be f32 or bf16, got "${saveDtype}"`);
+  const optimizer = optimizerFromFlags(v);
+  const opts = {
+    steps: v.steps === undefined ? undefined : numberFlag(v, 'steps', 1, positiveInt, 'a positive integer'),
+    epochs: numberFlag(v, 'epochs', 1, (x) => x > 0, 'a positive number'),
+    batchSize: numberFlag(v, 'batch-size', 4, positiveInt, 'a positive integer'),
+    seqLen: numberFlag(v, 'seq-len', 256, (x) => positiveInt(x) && x >= 2, 'an integer >= 2'),
+    gradAccumSteps: numberFlag(v, 'grad-accum', 1, positiveInt, 'a positive integer'),
+    lr: numberFlag(v, 'lr', 1e-4, (x) => x >= 0, 'a non-negative number'),
+    scheduler: scheduler as SchedulerName,
+    warmupSteps: numberFlag(v, 'warmup-steps', 0, nonNegativeInt, 'a non-negative integer'),
+    maxGradNorm: numberFlag(v, 'max-grad-norm', 1.0, (x) => x >= 0, 'a non-negative number (0 = off)'),
+    seed: numberFlag(v, 'seed', 42, nonNegativeInt, 'a non-negative integer'),
+    shuffle: !v['no-shuffle'],
+    saveEvery: numberFlag(v, 'save-every', 0, nonNegativeInt, 'a non-negative integer'),
+    logFile: (v.log as string | undefined) ?? path.join(outDir, 'train_log.jsonl'),
+    outDir,
+    resumeFrom: v.resume as string | undefined,
+    progress: !v.quiet,
+  };
+  const { model, tokenizer } = await loadPretrained(modelDir);
+  try {
+    const examples = readSftJsonl(dataFile, tokenizer, { vocabSize: model.config.vocab_size });
+    fs.mkdirSync(outDir, { recursive: true });
+    out(`training ${modelDir} (${(model.weightBytes() / 4).toLocaleString('en-US')} parameters) on ${examples.length} examples from ${dataFile}`);
+    const result = await trainModel(model, optimizer, examples, opts, tokenizer?.padTokenId ?? 0);
+    await savePretrained(model, outDir, { dtype: saveDtype === 'bf16' ? 'BF16' : 'F32', tokenizer });
+    const losses = result.log.map((r) => r.loss);
+    const last = result.log[result.log.length - 1];
+    out(`loss ${losses[0]?.toFixed(4)} -> ${last?.loss.toFixed(4)}  ${sparkline(losses)}`);
+    out(`${result.steps} steps in ${(result.wallMs / 1000).toFixed(1)} s; tensors held at step end ${formatBytes(last?.memory ?? 0)}` +
+      (last?.wasm_heap ? `; wasm heap ${formatBytes(last.wasm_heap)}` : ''));
+    out(`saved model -> ${outDir}; log -> ${opts.logFile}`);
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+  return 0;
+}

@@ -1,0 +1,77 @@
+/**
+ * galore-lab: Qwen2-architecture language models, full fine-tuning, GaLore
+ * and LoRA in TensorFlow.js, for notebooks and the command line.
+ *
+ * @example
+ * import { loadPretrained, generate, tinyBasePath } from 'galore-lab';
+ * const { model, tokenizer } = await loadPretrained(tinyBasePath());
+ */
+
+// backend
+export { initBackend, backendReport } from './backend/select-backend';
+export type { BackendChoice, BackendReport, BackendAttempt } from './backend/select-backend';
+
+// model
+export { parseQwen2Config, readQwen2Config, weightShapes, parameterCount, headDim } from './model/config';
+export type { Qwen2Config } from './model/config';
+export { Qwen2ForCausalLM, shiftLabels, LINEAR_MODULES } from './model/causal-lm';
+export type { KVCache, WeightData } from './model/causal-lm';
+export type { Projection } from './model/attention';
+export { matmul2d, linear, embeddingLookup, crossEntropy } from './model/primitives';
+export { generate, processLogits } from './model/generation';
+export type { GenerateOptions, GenerateResult } from './model/generation';
+export { loadPretrained, savePretrained } from './model/model-folder';
+export type { PretrainedModel, SavePretrainedOptions } from './model/model-folder';
+
+// tokenizer
+export { Qwen2Tokenizer } from './tokenizer/tokenizer';
+export { applyChatTemplate, encodeChat, QWEN2_DEFAULT_SYSTEM } from './tokenizer/chat-template';
+export type { ChatMessage, ChatTemplateOptions, EncodedChat } from './tokenizer/chat-template';
+export { trainByteLevelBpe, qwen2TokenizerConfig, byteToUnicodeTable, preTokenize } from './tokenizer/byte-level-bpe';
+
+// weights on disk
+export {
+  readSafetensorsHeader, readSafetensors, openSafetensors, writeSafetensors,
+} from './io/safetensors';
+export type { NamedTensorData, TensorToWrite, SafetensorsReader, ReadSafetensorsOptions, WriteSafetensorsOptions } from './io/safetensors';
+export { SafetensorsError } from './io/safetensors-error';
+export { loadModelWeights, saveModelWeights, listModelWeightNames, readModelWeightIndex } from './io/model-weights';
+export { requireTensors } from './io/require-tensors';
+export {
+  float32ToFloat16Bits, float16BitsToFloat32, float32ToBfloat16Bits, bfloat16BitsToFloat32,
+} from './io/float-bits';
+
+// training
+export { readSftJsonl, tokenizeRecord, detectSftFormat } from './data/sft-examples';
+export type { SftExample, SftFormat } from './data/sft-examples';
+export { BatchStream, collate } from './data/batching';
+export type { Batch, DataPosition } from './data/batching';
+export { trainModel } from './train/trainer';
+export type { TrainOptions, StepRecord, TrainResult } from './train/trainer';
+export { learningRate } from './train/lr-schedule';
+export type { SchedulerName } from './train/lr-schedule';
+export { clipGradNorm } from './train/grad-clip';
+export { saveCheckpoint, loadCheckpoint, latestCheckpoint } from './train/checkpoint';
+export { sampleMemory } from './train/memory-probe';
+export { evaluateNll } from './cli/eval-command';
+
+// optimizers
+export { adamW, AdamW } from './optim/adamw';
+export type { Optimizer, OptimizerSnapshot, TrainableParam, StateTensor } from './optim/optimizer';
+
+// metrics, data
+export * from './metrics';
+export * from './data';
+
+// embedded default
+export { tinyBasePath, datasetSplitPath, TINY_BASE_CONFIG } from './tiny/tiny-base';
+
+// utilities
+export { seededRandom, seededPermutation } from './util/random';
+export {
+  writeFileAtomic, writeFileAtomicSync, replaceDirAtomic, makeSiblingTempDir, appendLineDurable, appendLineDurableSync,
+} from './util/atomic-write';
+export { progressBar } from './util/progress-bar';
+
+// command line
+export { runCli } from './cli/main';
