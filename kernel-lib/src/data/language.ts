@@ -19,6 +19,6 @@ export function detectLanguage(text: string): 'en' | 'zh' | 'unknown' {
   if (han + latin === 0) return 'unknown';
   const share = han / (han + latin);
   if (share >= 0.6) return 'zh';
-  if (share <= 0.2) return 'en';
+  if (share <= 0.4) return 'en';
   return 'unknown';
 }

@@ -29,7 +29,7 @@ export interface ProvenanceChange {
   from?: string;
   /** Text after the edit. */
   to?: string;
-  /** Word index (EDA) or character offset where the edit happened. */
+  /** Where the edit happened in the text before the step: word index (EDA) or character offset (entity swap). */
   position?: number;
   detail?: string;
 }

@@ -93,7 +93,9 @@ export function validateQaRecord(value: unknown): FieldProblem[] {
       problems.push({ field: key, message: `unexpected field; the schema has only: ${QA_RECORD_KEYS.join(', ')}` });
     }
   }
-  if (typeof record.id === 'string' && typeof record.language === 'string' && typeof record.topic === 'string') {
+  const validLanguage = (QA_LANGUAGES as readonly unknown[]).includes(record.language);
+  const validTopic = (QA_TOPICS as readonly unknown[]).includes(record.topic);
+  if (typeof record.id === 'string' && validLanguage && validTopic) {
     const expected = new RegExp(`^${record.language}-${record.topic}-\\d{3}$`);
     if (!expected.test(record.id)) {
       problems.push({
