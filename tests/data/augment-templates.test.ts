@@ -54,3 +54,12 @@ describe('question templates', () => {
     expect(a!.answer).toBe(ex.answer);
   });
 });
+
+describe('Chinese templates leave look-alike words alone', () => {
+  it('does not treat 还是 as a copula or rewrite 就能', () => {
+    const rewrite = (q: string) => questionRewrites(q, 'zh', { wrappers: false }).map((x) => x.question);
+    expect(rewrite('脚踝还是会时不时肿一下，正常吗？')).toEqual([]);
+    expect(rewrite('走一会儿就好了，是跟腱炎吗？')).toEqual(['走一会儿就好了，会不会是跟腱炎？', '走一会儿就好了，有没有可能是跟腱炎？']);
+    expect(rewrite('医生让我做提踵，这就能好吗？')).toEqual([]);
+  });
+});

@@ -85,7 +85,9 @@ describe('Q&A records', () => {
   it('writes canonical key order atomically and reads it back', () => {
     const dir = tempDir();
     const file = path.join(dir, 'out', 'qa.jsonl');
-    const shuffled = { source: 'authored', id: 'en-ankle-sprain-001', ...record({ id: 'en-ankle-sprain-001' }) } as const;
+    const { source, id, ...rest } = record({ id: 'en-ankle-sprain-001' });
+    const shuffled = { source, ...rest, id }; // keys out of canonical order
+    expect(Object.keys(shuffled)[0]).toBe('source');
     writeQaRecords(file, [shuffled]);
     const text = fs.readFileSync(file, 'utf8');
     expect(Object.keys(JSON.parse(text))).toEqual(['id', 'question', 'answer', 'topic', 'body_part', 'phase', 'language', 'source']);

@@ -12,7 +12,7 @@ import { defaultLexicon, SynonymLexicon } from '../lexicon';
 import { applyStep, ProvenanceChange, QaExample } from '../provenance';
 import { deriveSeed, mulberry32, Random } from '../random';
 import { joinWords, splitWords, WordToken } from '../words';
-import { AugmentOperator, EditableField } from './operator';
+import { EditableField, SyncAugmentOperator } from './operator';
 
 /** The four EDA operations. */
 export type EdaOperation = 'synonym-replacement' | 'random-insertion' | 'random-swap' | 'random-deletion';
@@ -208,7 +208,7 @@ export function edaText(
  * const out = swap.apply(train[0], 7); // same output every time for seed 7
  * out?.provenance.steps.at(-1)?.changes; // [{ kind: 'swap', from: ..., to: ..., ... }]
  */
-export function edaOperator(operation: EdaOperation, options: EdaOptions = {}): AugmentOperator {
+export function edaOperator(operation: EdaOperation, options: EdaOptions = {}): SyncAugmentOperator {
   if (!EDA_OPERATIONS.includes(operation)) {
     throw new Error(`edaOperator: unknown operation ${JSON.stringify(operation)}; expected one of ${EDA_OPERATIONS.join(', ')}`);
   }

@@ -13,7 +13,7 @@
 import { defaultLexicon, SwapGroup, Taxonomy } from '../lexicon';
 import { applyStep, ProvenanceChange, QaExample } from '../provenance';
 import { deriveSeed, mulberry32 } from '../random';
-import { AugmentOperator, EditableField } from './operator';
+import { EditableField, SyncAugmentOperator } from './operator';
 
 interface Span {
   field: EditableField;
@@ -137,7 +137,7 @@ export function swapOptions(
  * const swap = entitySwapOperator({ kinds: ['alias', 'laterality'] });
  * swap.apply(train[0], 1)?.provenance.steps.at(-1);
  */
-export function entitySwapOperator(options: { taxonomy?: Taxonomy; kinds?: ReadonlyArray<SwapGroup['kind']> } = {}): AugmentOperator {
+export function entitySwapOperator(options: { taxonomy?: Taxonomy; kinds?: ReadonlyArray<SwapGroup['kind']> } = {}): SyncAugmentOperator {
   const name = 'entity-swap';
   return {
     name,

@@ -13,6 +13,11 @@ export interface AugmentOperator {
   apply(example: QaExample, seed: number): QaExample | null | Promise<QaExample | null>;
 }
 
+/** An operator that answers at once (EDA, templates, entity swaps). */
+export interface SyncAugmentOperator extends AugmentOperator {
+  apply(example: QaExample, seed: number): QaExample | null;
+}
+
 /** The fields an operator may edit. */
 export type EditableField = 'question' | 'answer';
 

@@ -51,6 +51,7 @@ export interface ParaphraseOptions {
 
 /** A paraphrase operator, plus the reason its last `null` result was rejected. */
 export interface ParaphraseOperator extends AugmentOperator {
+  apply(example: QaExample, seed: number): Promise<QaExample | null>;
   lastRejection: string | null;
 }
 

@@ -8,7 +8,7 @@
  */
 import { applyStep, QaExample } from '../provenance';
 import { deriveSeed, mulberry32 } from '../random';
-import { AugmentOperator } from './operator';
+import { SyncAugmentOperator } from './operator';
 
 /** A pattern over the last sentence and the phrasings it may become (`$1`... are the pattern's groups). */
 export interface QuestionTemplate {
@@ -40,11 +40,19 @@ export const QUESTION_TEMPLATES: readonly QuestionTemplate[] = [
     rewrites: ['Will I need $1?', 'Is $1 necessary?'] },
   { id: 'en.what-causes', language: 'en', pattern: /^what causes (.+)\?$/i,
     rewrites: ['What is the cause of $1?', 'What leads to $1?'] },
+  { id: 'en.is-it-normal', language: 'en', pattern: /^is it normal ((?:for|that|to) .+)\?$/i,
+    rewrites: ['Is it common $1?', 'Is it usual $1?'] },
+  { id: 'en.best-way', language: 'en', pattern: /^what is the (?:best|right|safest) way to (.+)\?$/i,
+    rewrites: ['How should I $1?', 'What do you recommend to $1?'] },
+  { id: 'en.how-much-need', language: 'en', pattern: /^how much (.+?) do i need(.*)\?$/i,
+    rewrites: ['What amount of $1 do I need$2?', 'How much $1 should I be getting$2?'] },
+  { id: 'en.why-does-my', language: 'en', pattern: /^why does (my .+?) (hurt|ache|swell|click|feel stiff)(.*)\?$/i,
+    rewrites: ['What makes $1 $2$3?', 'What could cause $1 to $2$3?'] },
   { id: 'zh.zenmeban', language: 'zh', pattern: /^(.+?)(?:该|应该)?怎么办[？?]$/,
     rewrites: ['$1该如何处理？', '$1应该怎么做？', '$1怎么处理比较好？'] },
   { id: 'zh.gai-zenme', language: 'zh', pattern: /^(.+?)(?:该|应该)怎么(处理|做|治疗|恢复|练|预防)(.*)[？?]$/,
     rewrites: ['$1应该如何$2$3？', '$1怎样$2$3比较好？'] },
-  { id: 'zh.keyi-ma', language: 'zh', pattern: /^(.*?)(?:可以|能)(.+?)吗[？?]$/,
+  { id: 'zh.keyi-ma', language: 'zh', pattern: /^(.*?)(?<![就才还也都不])(?:可以|能)(.+?)吗[？?]$/,
     rewrites: ['$1能不能$2？', '$1是否可以$2？'] },
   { id: 'zh.xuyao-ma', language: 'zh', pattern: /^(.*?)需要(.+?)吗[？?]$/,
     rewrites: ['$1是否需要$2？', '$1要不要$2？'] },
@@ -52,6 +60,12 @@ export const QUESTION_TEMPLATES: readonly QuestionTemplate[] = [
     rewrites: ['$1需要多长时间$2？', '$1一般要多久$2？'] },
   { id: 'zh.duojiu-neng', language: 'zh', pattern: /^(.*?)多久(?:才)?(?:能|可以)(.+?)[？?]$/,
     rewrites: ['$1要过多长时间才能$2？', '$1大概什么时候能$2？'] },
+  { id: 'zh.yaobuyao', language: 'zh', pattern: /^(.*?)要不要(.+?)[？?]$/,
+    rewrites: ['$1是否应该$2？', '$1需不需要$2？'] },
+  { id: 'zh.nengbuneng', language: 'zh', pattern: /^(.*?)能不能(.+?)[？?]$/,
+    rewrites: ['$1可不可以$2？', '$1是否可以$2？'] },
+  { id: 'zh.shi-ma', language: 'zh', pattern: /^((?:.*[，,、])?)是([^，,、]+?)吗[？?]$/,
+    rewrites: ['$1会不会是$2？', '$1有没有可能是$2？'] },
   { id: 'zh.you-shenme', language: 'zh', pattern: /^(.*?)有什么(.+?)[？?]$/,
     rewrites: ['$1有哪些$2？'] },
   { id: 'zh.zenyang', language: 'zh', pattern: /^(.*?)怎样(.+?)[？?]$/,
@@ -142,7 +156,7 @@ export function questionRewrites(
  * const op = questionTemplateOperator();
  * op.apply(train[0], 3)?.question;
  */
-export function questionTemplateOperator(options: { templates?: readonly QuestionTemplate[]; wrappers?: boolean } = {}): AugmentOperator {
+export function questionTemplateOperator(options: { templates?: readonly QuestionTemplate[]; wrappers?: boolean } = {}): SyncAugmentOperator {
   const name = 'template.question';
   return {
     name,
