@@ -170,6 +170,7 @@ export interface ShareGptRecord {
  * overriding an example's own system prompt.
  *
  * @example
+ * const train = assertNoIssues(loadQaJsonl('datasets/sports-injury-qa/splits/train.jsonl'));
  * toAlpacaRecords(train, { system: 'You are a careful sports-medicine assistant.' })[0];
  */
 export function toAlpacaRecords(examples: readonly QaExample[], options: { system?: string } = {}): AlpacaRecord[] {
@@ -183,6 +184,7 @@ export function toAlpacaRecords(examples: readonly QaExample[], options: { syste
  * Converts examples to ShareGPT rows.
  *
  * @example
+ * const train = assertNoIssues(loadQaJsonl('datasets/sports-injury-qa/splits/train.jsonl'));
  * toShareGptRecords(train)[0].conversations; // [{ from: 'human', value: ... }, { from: 'gpt', value: ... }]
  */
 export function toShareGptRecords(examples: readonly QaExample[], options: { system?: string } = {}): ShareGptRecord[] {
@@ -250,6 +252,7 @@ function writeJsonAtomic(file: string, value: unknown): void {
  * Writes examples as an Alpaca JSON array (atomically).
  *
  * @example
+ * const train = assertNoIssues(loadQaJsonl('datasets/sports-injury-qa/splits/train.jsonl'));
  * writeAlpacaJson('/tmp/llamafactory/data/sports_injury_alpaca.json', train);
  */
 export function writeAlpacaJson(file: string, examples: readonly QaExample[], options: { system?: string } = {}): void {
@@ -260,6 +263,7 @@ export function writeAlpacaJson(file: string, examples: readonly QaExample[], op
  * Writes examples as a ShareGPT JSON array (atomically).
  *
  * @example
+ * const train = assertNoIssues(loadQaJsonl('datasets/sports-injury-qa/splits/train.jsonl'));
  * writeShareGptJson('/tmp/llamafactory/data/sports_injury_sharegpt.json', train);
  */
 export function writeShareGptJson(file: string, examples: readonly QaExample[], options: { system?: string } = {}): void {
@@ -298,6 +302,7 @@ export function updateDatasetInfo(dir: string, entries: Record<string, DatasetIn
  * with `dataset: <name>` and `dataset_dir: <dir>`.
  *
  * @example
+ * const train = assertNoIssues(loadQaJsonl('datasets/sports-injury-qa/splits/train.jsonl'));
  * exportForLlamaFactory('/tmp/llamafactory/data', 'sports_injury_train', train, { formatting: 'sharegpt' });
  */
 export function exportForLlamaFactory(

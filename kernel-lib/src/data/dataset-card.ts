@@ -21,6 +21,8 @@ type Splits = Record<SplitName, readonly QaRecord[]>;
  * The count tables of the card: per split, topic, phase and body part, by language.
  *
  * @example
+ * const { records } = readQaRecords(['datasets/sports-injury-qa/splits/train.jsonl', 'datasets/sports-injury-qa/splits/test.jsonl']);
+ * const result = buildSplits(records.map((r) => r.record));
  * console.log(renderCardCounts(result.splits));
  */
 export function renderCardCounts(splits: Splits): string {
@@ -54,7 +56,9 @@ export function renderCardCounts(splits: Splits): string {
  * removed and how many near-duplicate groups were kept together.
  *
  * @example
- * console.log(renderCardBuildNote(result, 1234));
+ * const { records } = readQaRecords(['datasets/sports-injury-qa/splits/train.jsonl', 'datasets/sports-injury-qa/splits/test.jsonl']);
+ * const result = buildSplits(records.map((r) => r.record));
+ * console.log(renderCardBuildNote(result, records.length));
  */
 export function renderCardBuildNote(result: SplitResult, authoredCount: number): string {
   const o = result.options;
@@ -75,6 +79,7 @@ export function renderCardBuildNote(result: SplitResult, authoredCount: number):
  * Returns the text between a block's markers, or `null` when they are missing.
  *
  * @example
+ * const readme = require('fs').readFileSync('datasets/sports-injury-qa/README.md', 'utf8');
  * extractCardBlock(readme, 'counts');
  */
 export function extractCardBlock(card: string, block: keyof typeof CARD_BLOCKS): string | null {
@@ -89,6 +94,9 @@ export function extractCardBlock(card: string, block: keyof typeof CARD_BLOCKS):
  * Replaces a block's content; throws, naming the markers, when they are missing.
  *
  * @example
+ * const readme = require('fs').readFileSync('datasets/sports-injury-qa/README.md', 'utf8');
+ * const { records } = readQaRecords(['datasets/sports-injury-qa/splits/train.jsonl', 'datasets/sports-injury-qa/splits/test.jsonl']);
+ * const result = buildSplits(records.map((r) => r.record));
  * const next = replaceCardBlock(readme, 'counts', renderCardCounts(result.splits));
  */
 export function replaceCardBlock(card: string, block: keyof typeof CARD_BLOCKS, content: string, file = 'README.md'): string {

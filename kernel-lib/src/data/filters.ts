@@ -36,6 +36,8 @@ const chars = (s: string): number => Array.from(s).length;
  * bounds. Defaults: question 5-600, answer 20-4000 characters.
  *
  * @example
+ * const example = makeExample({ id: 'demo-1', question: 'How do I ice a sprained ankle?',
+ *   answer: 'Briefly, for pain relief, with a cloth between the ice and the skin.', language: 'en' }, { dataset: 'demo' });
  * lengthFilter({ answer: [50, 2000] }).test(example); // { pass: true } or { pass: false, reason: 'answer has 12 characters; expected 50-2000' }
  */
 export function lengthFilter(bounds: { question?: [number, number]; answer?: [number, number] } = {}): ExampleFilter {
@@ -58,6 +60,8 @@ export function lengthFilter(bounds: { question?: [number, number]; answer?: [nu
  * language (see `detectLanguage`).
  *
  * @example
+ * const example = makeExample({ id: 'demo-1', question: 'How do I ice a sprained ankle?',
+ *   answer: 'Briefly, for pain relief, with a cloth between the ice and the skin.', language: 'en' }, { dataset: 'demo' });
  * languageFilter().test({ ...example, language: 'zh' }); // fails for an English text
  */
 export function languageFilter(): ExampleFilter {
@@ -80,6 +84,8 @@ export function languageFilter(): ExampleFilter {
  * answer together). Default keywords: the lexicon's `domain-keywords.json`.
  *
  * @example
+ * const example = makeExample({ id: 'demo-1', question: 'How do I ice a sprained ankle?',
+ *   answer: 'Briefly, for pain relief, with a cloth between the ice and the skin.', language: 'en' }, { dataset: 'demo' });
  * relevanceFilter({ minHits: 2 }).test(example);
  */
 export function relevanceFilter(options: { keywords?: { en?: string[]; zh?: string[] }; minHits?: number } = {}): ExampleFilter {
@@ -116,7 +122,8 @@ export interface FilterReport {
  * Runs filters in order; an example is rejected by the first filter it fails.
  *
  * @example
- * const report = applyFilters(augmented, [lengthFilter(), languageFilter(), relevanceFilter()]);
+ * const train = assertNoIssues(loadQaJsonl('datasets/sports-injury-qa/splits/train.jsonl'));
+ * const report = applyFilters(train, [lengthFilter(), languageFilter(), relevanceFilter()]);
  * report.rejectedBy; // { length: 0, language: 2, relevance: 1 }
  */
 export function applyFilters(examples: readonly QaExample[], filters: readonly ExampleFilter[]): FilterReport {
@@ -169,7 +176,8 @@ export interface DuplicatePair {
  * pair is reported once, with the most similar field.
  *
  * @example
- * findNearDuplicates(records, { threshold: 0.8, fields: ['question'] });
+ * const train = assertNoIssues(loadQaJsonl('datasets/sports-injury-qa/splits/train.jsonl'));
+ * findNearDuplicates(train, { threshold: 0.8, fields: ['question'] });
  */
 export function findNearDuplicates(records: readonly TextRecord[], options: DuplicateOptions): DuplicatePair[] {
   const fields = options.fields ?? ['question+answer'];
@@ -201,7 +209,8 @@ export function findNearDuplicates(records: readonly TextRecord[], options: Dupl
  * a group; returns groups of indices, each sorted, groups sorted by first index.
  *
  * @example
- * groupNearDuplicates(records, SPLIT_GROUPING).filter((g) => g.length > 1);
+ * const train = assertNoIssues(loadQaJsonl('datasets/sports-injury-qa/splits/train.jsonl'));
+ * groupNearDuplicates(train, SPLIT_GROUPING).filter((g) => g.length > 1);
  */
 export function groupNearDuplicates(records: readonly TextRecord[], options: DuplicateOptions): number[][] {
   return groupPairs(records.length, findNearDuplicates(records, options).map((p) => ({ i: p.a, j: p.b })));
@@ -219,7 +228,8 @@ export interface DedupReport<T extends TextRecord> {
  * kept record it duplicates (the most similar one).
  *
  * @example
- * const { kept, removed } = removeNearDuplicates(examples, { threshold: 0.8 });
+ * const train = assertNoIssues(loadQaJsonl('datasets/sports-injury-qa/splits/train.jsonl'));
+ * const { kept, removed } = removeNearDuplicates(train, { threshold: 0.8 });
  * removed[0]; // { record: ..., duplicateOf: 'en-ankle-sprain-003', field: 'question+answer', similarity: 0.93 }
  */
 export function removeNearDuplicates<T extends TextRecord>(records: readonly T[], options: DuplicateOptions): DedupReport<T> {
@@ -258,7 +268,8 @@ export interface SplitLeak {
  * pairs whose members sit in different splits.
  *
  * @example
- * checkSplitLeakage({ train, validation, test }, SPLIT_GROUPING); // [] when the splits are clean
+ * const load = (s: string) => assertNoIssues(loadQaJsonl(`datasets/sports-injury-qa/splits/${s}.jsonl`));
+ * checkSplitLeakage({ train: load('train'), validation: load('validation'), test: load('test') }, SPLIT_GROUPING); // [] when the splits are clean
  */
 export function checkSplitLeakage(splits: Record<string, readonly TextRecord[]>, options: DuplicateOptions): SplitLeak[] {
   const all: Array<{ split: string; record: TextRecord }> = [];

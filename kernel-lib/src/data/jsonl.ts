@@ -130,6 +130,7 @@ export function loadQaJsonl(files: string | string[], options: { dataset?: strin
  * Turns a shipped record into an example with provenance.
  *
  * @example
+ * const record = readQaRecords('datasets/sports-injury-qa/splits/test.jsonl').records[0].record;
  * qaRecordToExample(record, { dataset: 'sports-injury-qa', file: 'train.jsonl', line: 1 });
  */
 export function qaRecordToExample(record: QaRecord, origin: { dataset: string; file?: string; line?: number }): QaExample {
@@ -173,7 +174,8 @@ export function writeJsonl(file: string, values: readonly unknown[]): void {
  * Writes shipped records with their keys in canonical order.
  *
  * @example
- * writeQaRecords('/tmp/qa.jsonl', records);
+ * const { records } = readQaRecords('datasets/sports-injury-qa/splits/test.jsonl');
+ * writeQaRecords('/tmp/qa.jsonl', records.map((r) => r.record));
  */
 export function writeQaRecords(file: string, records: readonly QaRecord[]): void {
   writeJsonl(file, records.map(canonicalQaRecord));

@@ -25,6 +25,8 @@ export interface MergeOptions {
  * example and making ids unique.
  *
  * @example
+ * const train = assertNoIssues(loadQaJsonl('datasets/sports-injury-qa/splits/train.jsonl'));
+ * const cmedqa = loadCmedqa2('datasets/cmedqa2-sample');
  * const merged = mergeDatasets([
  *   { name: 'sports-injury-qa', examples: train },
  *   { name: 'cMedQA2', examples: cmedqa.records },
@@ -76,7 +78,8 @@ export function mergeDatasets(sources: readonly MergeSource[], options: MergeOpt
  * (`original` when none, merges and joins not counted).
  *
  * @example
- * provenanceSummary(merged).toString();
+ * const train = assertNoIssues(loadQaJsonl('datasets/sports-injury-qa/splits/train.jsonl'));
+ * provenanceSummary(mergeDatasets([{ name: 'sports', examples: train }])).toString();
  */
 export function provenanceSummary(examples: readonly QaExample[]): DataTable {
   const counts = new Map<string, number>();

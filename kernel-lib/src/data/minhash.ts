@@ -101,7 +101,9 @@ export function minhashSignature(set: Uint32Array, numPerm = 128, seed = 1): Uin
  * Estimated Jaccard similarity from two MinHash signatures.
  *
  * @example
- * estimateJaccard(sigA, sigB);
+ * const sigA = minhashSignature(shingles('rest the sprained ankle for two days', 5));
+ * const sigB = minhashSignature(shingles('rest a sprained ankle for two days', 5));
+ * estimateJaccard(sigA, sigB); // close to jaccard() of the two shingle sets
  */
 export function estimateJaccard(a: Uint32Array, b: Uint32Array): number {
   let same = 0;

@@ -81,6 +81,7 @@ export function makeExample(fields: Omit<QaExample, 'provenance'>, origin: Prove
  * content, so the same augmentation always gets the same id.
  *
  * @example
+ * const ex = makeExample({ id: 'demo-1', question: 'How do I treat a sprain?', answer: 'Rest and protect it.', language: 'en' }, { dataset: 'demo' });
  * const child = applyStep(ex, { question: 'How should I treat a sprain?' },
  *   { operator: 'manual', changes: [{ kind: 'edit', field: 'question' }] });
  * child.provenance.steps.length; // 1
@@ -105,6 +106,8 @@ export function applyStep(
  * One line describing where an example came from and every step since.
  *
  * @example
+ * const ex = makeExample({ id: 'demo-1', question: 'How do I treat a sprain?', answer: 'Rest and protect it.', language: 'en' }, { dataset: 'demo' });
+ * const child = applyStep(ex, { question: 'How should I treat a sprain?' }, { operator: 'manual', changes: [{ kind: 'edit', field: 'question' }] });
  * describeProvenance(child); // 'demo (demo-1) -> manual [edit question]'
  */
 export function describeProvenance(example: QaExample): string {
@@ -127,7 +130,8 @@ export function describeProvenance(example: QaExample): string {
  * The operator names applied to an example, in order (empty for originals).
  *
  * @example
- * operatorsApplied(child); // ['manual']
+ * const ex = makeExample({ id: 'demo-1', question: 'Q?', answer: 'A.', language: 'en' }, { dataset: 'demo' });
+ * operatorsApplied(applyStep(ex, { question: 'Q2?' }, { operator: 'manual', changes: [] })); // ['manual']
  */
 export function operatorsApplied(example: QaExample): string[] {
   return example.provenance.steps.map((s) => s.operator);

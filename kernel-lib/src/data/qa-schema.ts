@@ -112,7 +112,9 @@ export function validateQaRecord(value: unknown): FieldProblem[] {
  * byte-stable whatever order the input had.
  *
  * @example
- * JSON.stringify(canonicalQaRecord(record));
+ * const record = { source: 'authored', id: 'en-ankle-sprain-001', question: 'Q?', answer: 'A.', topic: 'ankle-sprain',
+ *   body_part: 'ankle', phase: 'acute-care', language: 'en' } as const;
+ * Object.keys(canonicalQaRecord(record)); // ['id', 'question', 'answer', 'topic', 'body_part', 'phase', 'language', 'source']
  */
 export function canonicalQaRecord(record: QaRecord): QaRecord {
   const out: Record<string, unknown> = {};

@@ -22,6 +22,8 @@ export type { ReviewCandidate } from './review-view';
  * first provenance step that points at an original).
  *
  * @example
+ * const train = assertNoIssues(loadQaJsonl('datasets/sports-injury-qa/splits/train.jsonl'));
+ * const run = await augmentAll(train.slice(0, 20), [questionTemplateOperator(), entitySwapOperator()], { seed: 1 });
  * const candidates = reviewCandidates(train, run.augmented);
  */
 export function reviewCandidates(originals: readonly QaExample[], augmented: readonly QaExample[]): ReviewCandidate[] {
@@ -60,6 +62,10 @@ export interface ReviewReport {
   pending: number;
 }
 
+/**
+ * A review in progress. Open one with `ReviewQueue.open(logFile, candidates)`;
+ * the method examples below use such a `queue`.
+ */
 export class ReviewQueue {
   readonly file: string;
   readonly candidates: readonly ReviewCandidate[];
@@ -86,7 +92,9 @@ export class ReviewQueue {
    * already in `file`.
    *
    * @example
-   * const queue = ReviewQueue.open('review/decisions.jsonl', reviewCandidates(train, run.augmented));
+   * const train = assertNoIssues(loadQaJsonl('datasets/sports-injury-qa/splits/train.jsonl'));
+   * const run = await augmentAll(train.slice(0, 20), [questionTemplateOperator()], { seed: 1 });
+   * const queue = ReviewQueue.open('/tmp/review-decisions.jsonl', reviewCandidates(train, run.augmented));
    * queue; // shows the next candidate in a notebook
    */
   static open(file: string, candidates: readonly ReviewCandidate[], options: ReviewQueueOptions = {}): ReviewQueue {

@@ -31,7 +31,9 @@ function fieldRows(label: string, before: string, after: string): string {
  * HTML card for one candidate.
  *
  * @example
- * display.html(candidateCardHtml(candidate, 'pending')); // in tslab
+ * const train = assertNoIssues(loadQaJsonl('datasets/sports-injury-qa/splits/train.jsonl'));
+ * const candidate = reviewCandidates(train, [questionTemplateOperator().apply(train[0], 1)!])[0];
+ * candidateCardHtml(candidate, 'pending'); // HTML; in tslab: display.html(...)
  */
 export function candidateCardHtml(c: ReviewCandidate, status: string, footer = ''): string {
   const step = c.augmented.provenance.steps[c.augmented.provenance.steps.length - 1];
@@ -56,6 +58,8 @@ export function candidateCardHtml(c: ReviewCandidate, status: string, footer = '
  * Plain-text card for one candidate (word diff with `[-deleted-]{+inserted+}`).
  *
  * @example
+ * const train = assertNoIssues(loadQaJsonl('datasets/sports-injury-qa/splits/train.jsonl'));
+ * const candidate = reviewCandidates(train, [questionTemplateOperator().apply(train[0], 1)!])[0];
  * console.log(candidateCardText(candidate, 'pending'));
  */
 export function candidateCardText(c: ReviewCandidate, status: string): string {

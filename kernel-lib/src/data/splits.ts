@@ -54,7 +54,7 @@ function checkRatios(ratios: Record<SplitName, number>): void {
  * first); the same records and options always give the same splits.
  *
  * @example
- * const { records } = readQaRecords(authoringFiles);
+ * const { records } = readQaRecords(['datasets/sports-injury-qa/authoring/en/ankle-sprain.jsonl', 'datasets/sports-injury-qa/authoring/zh/ankle-sprain.jsonl']);
  * const result = buildSplits(records.map((r) => r.record));
  * result.splits.test.length; // about 10% of the de-duplicated records
  */
@@ -111,7 +111,8 @@ export function buildSplits(records: readonly QaRecord[], options: SplitOptions 
  * with the grouping threshold: empty when the splits are clean.
  *
  * @example
- * splitLeaks(result.splits); // []
+ * const { records } = readQaRecords(['datasets/sports-injury-qa/authoring/en/ankle-sprain.jsonl']);
+ * splitLeaks(buildSplits(records.map((r) => r.record)).splits); // []
  */
 export function splitLeaks(splits: Record<SplitName, readonly QaRecord[]>, options: DuplicateOptions = SPLIT_GROUPING): SplitLeak[] {
   return checkSplitLeakage(splits, options);

@@ -25,6 +25,7 @@ export class DataTable {
    * Rows as objects keyed by column name.
    *
    * @example
+   * const records = assertNoIssues(loadQaJsonl('datasets/sports-injury-qa/splits/train.jsonl'));
    * countBy(records, 'language').toRecords(); // [{ language: 'en', count: 800 }, ...]
    */
   toRecords(): Array<Record<string, Cell>> {
@@ -35,7 +36,7 @@ export class DataTable {
    * A GitHub-flavoured Markdown table (used in the dataset card).
    *
    * @example
-   * console.log(countBy(records, 'phase').toMarkdown());
+   * console.log(countBy([{ phase: 'prevention' }, { phase: 'treatment' }], 'phase').toMarkdown());
    */
   toMarkdown(): string {
     const esc = (c: Cell): string => String(c ?? '').replace(/\|/g, '\\|');
@@ -73,7 +74,7 @@ export class DataTable {
    * TensorFlow); install it in the notebook's project to use this.
    *
    * @example
-   * const df = countBy(records, ['language', 'topic']).toDataFrame(); // needs: npm install danfojs-node
+   * const df = countBy([{ language: 'en', topic: 'concussion' }], ['language', 'topic']).toDataFrame(); // needs: npm install danfojs-node
    */
   toDataFrame(): unknown {
     let danfo: { DataFrame: new (data: Cell[][], options: { columns: string[] }) => unknown };
@@ -97,6 +98,7 @@ type Key<T> = keyof T & string;
  * Counts records per value of one or more keys, sorted by the key values.
  *
  * @example
+ * const records = assertNoIssues(loadQaJsonl('datasets/sports-injury-qa/splits/train.jsonl'));
  * countBy(records, ['language', 'phase']).toString();
  */
 export function countBy<T extends object>(records: readonly T[], keys: Key<T> | Array<Key<T>>, title?: string): DataTable {
@@ -127,6 +129,7 @@ export function countBy<T extends object>(records: readonly T[], keys: Key<T> | 
  * `columnKey` (in `columnOrder` if given), plus a total column and a total row.
  *
  * @example
+ * const records = assertNoIssues(loadQaJsonl('datasets/sports-injury-qa/splits/train.jsonl'));
  * crossTab(records, 'topic', 'language').toMarkdown();
  */
 export function crossTab<T extends object>(
@@ -165,6 +168,7 @@ export const charLength = (s: string): number => Array.from(s).length;
  * quartiles, max and mean.
  *
  * @example
+ * const records = assertNoIssues(loadQaJsonl('datasets/sports-injury-qa/splits/train.jsonl'));
  * lengthStats(records, 'answer', 'language').toString();
  */
 export function lengthStats<T extends object>(records: readonly T[], field: Key<T>, groupBy?: Key<T>): DataTable {
@@ -194,6 +198,7 @@ export interface PlotlyFigure {
  * A histogram figure of a text field's length, one trace per group.
  *
  * @example
+ * const records = assertNoIssues(loadQaJsonl('datasets/sports-injury-qa/splits/train.jsonl'));
  * const fig = lengthHistogramFigure(records, 'answer', 'language'); // { data: [...], layout: {...} }
  */
 export function lengthHistogramFigure<T extends object>(records: readonly T[], field: Key<T>, groupBy?: Key<T>): PlotlyFigure {
@@ -220,6 +225,7 @@ export function lengthHistogramFigure<T extends object>(records: readonly T[], f
  * listed in `series`.
  *
  * @example
+ * const records = assertNoIssues(loadQaJsonl('datasets/sports-injury-qa/splits/train.jsonl'));
  * barFigure(crossTab(records, 'topic', 'language'), 'topic', ['en', 'zh']);
  */
 export function barFigure(table: DataTable, x: string, series: string[], title?: string): PlotlyFigure {

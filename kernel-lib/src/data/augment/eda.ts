@@ -204,6 +204,7 @@ export function edaText(
  * `null` for an example where the operation finds nothing to change.
  *
  * @example
+ * const train = assertNoIssues(loadQaJsonl('datasets/sports-injury-qa/splits/train.jsonl'));
  * const swap = edaOperator('random-swap', { alpha: 0.1 });
  * const out = swap.apply(train[0], 7); // same output every time for seed 7
  * out?.provenance.steps.at(-1)?.changes; // [{ kind: 'swap', from: ..., to: ..., ... }]

@@ -101,6 +101,7 @@ export interface SwapOption {
  * Lists the entity swaps allowed for an example.
  *
  * @example
+ * const train = assertNoIssues(loadQaJsonl('datasets/sports-injury-qa/splits/train.jsonl'));
  * swapOptions(train[0]).map((o) => `${o.group.id}: ${o.found} -> ${o.replacements.join(' | ')}`);
  */
 export function swapOptions(
@@ -134,6 +135,7 @@ export function swapOptions(
  * mention is recorded with its field and character offset.
  *
  * @example
+ * const train = assertNoIssues(loadQaJsonl('datasets/sports-injury-qa/splits/train.jsonl'));
  * const swap = entitySwapOperator({ kinds: ['alias', 'laterality'] });
  * swap.apply(train[0], 1)?.provenance.steps.at(-1);
  */

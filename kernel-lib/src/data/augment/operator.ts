@@ -35,6 +35,7 @@ export interface AugmentRun {
  * produced text are dropped.
  *
  * @example
+ * const train = assertNoIssues(loadQaJsonl('datasets/sports-injury-qa/splits/train.jsonl'));
  * const run = await augmentAll(train.slice(0, 10), [edaOperator('random-swap')], { seed: 1 });
  * run.perOperator; // { 'eda.random-swap': { produced: 10, skipped: 0 } }
  */

@@ -60,6 +60,7 @@ export interface ParaphraseOperator extends AugmentOperator {
  * prompt template; the reply is checked before it is used.
  *
  * @example
+ * const train = assertNoIssues(loadQaJsonl('datasets/sports-injury-qa/splits/train.jsonl'));
  * const echo = async (prompt: string) => 'What is the best way to look after a rolled ankle?';
  * const op = paraphraseOperator({ generate: echo });
  * const out = await op.apply(train[0], 0);

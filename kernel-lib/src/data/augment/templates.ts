@@ -153,6 +153,7 @@ export function questionRewrites(
  * by seed, preferring pattern rewrites over wrappers when any exists.
  *
  * @example
+ * const train = assertNoIssues(loadQaJsonl('datasets/sports-injury-qa/splits/train.jsonl'));
  * const op = questionTemplateOperator();
  * op.apply(train[0], 3)?.question;
  */
