@@ -4,6 +4,8 @@
  * augmentation operators (EDA, question templates, entity swaps, model
  * paraphrase), quality filters and near-duplicate detection, deterministic
  * splits and the dataset card, human-in-the-loop review, and summary tables.
+ * (`./html` stays internal: `escapeHtml`, `JUPYTER_DISPLAY` and `MimeBundle` are
+ * exported by `display/`; the symbol is the same `Symbol.for('Jupyter.display')`.)
  */
 export * from './issues';
 export * from './qa-schema';
@@ -24,7 +26,6 @@ export * from './filters';
 export * from './splits';
 export * from './dataset-card';
 export * from './summary-tables';
-export * from './html';
 export * from './text-diff';
 export * from './review-log';
 export * from './review-view';
