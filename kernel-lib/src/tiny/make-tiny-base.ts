@@ -48,7 +48,7 @@ export async function makeTinyBase(o: MakeTinyBaseOptions = {}): Promise<string>
     const ids = [...tokenizer.encode(t), tokenizer.padTokenId];
     return { inputIds: ids, labels: ids.slice() };
   });
-  const steps = o.steps ?? 600;
+  const steps = o.steps ?? 1200;
   log(`pretraining ${(model.weightBytes() / 4).toLocaleString('en-US')} parameters for ${steps} steps`);
   const opt = adamW({ weightDecay: 0.01 });
   const res = await trainModel(model, opt, examples, {
