@@ -72,8 +72,8 @@ export interface ActivationBytes {
   rotaryTables: number;
   /** One decoder layer's saved activations (weight copies excluded). */
   perLayer: number;
-  /** Of `perLayer`: the [T, T] score/mask/probability tensors, 4 B H T^2 floats. */
-  attentionScoresPerLayer: number;
+  /** Of `layers`: the [T, T] score/mask/probability tensors, 4 L B H T^2 floats. */
+  attentionScores: number;
   /** L * perLayer. */
   layers: number;
   /** The final RMSNorm's saves and the lm_head input: 5 N d + 3 N + 1 floats. */
@@ -142,7 +142,7 @@ export function activationBytes(cfg: Qwen2Config, opts: ActivationOptions): Acti
     tokenIds: 4 * N,
     rotaryTables: F * (B > 1 ? 2 * T * D : 0),
     perLayer: F * perLayer,
-    attentionScoresPerLayer: F * scores,
+    attentionScores: F * L * scores,
     layers: F * L * perLayer,
     finalNormAndHead: F * (5 * N * d + 3 * N + 1),
     crossEntropy: F * (2 * N * V + N),

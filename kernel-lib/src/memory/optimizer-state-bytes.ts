@@ -14,25 +14,48 @@ export interface Blockwise8bitLayout {
   minSize: number;
 }
 
-/** bitsandbytes' defaults as galore-torch used them: blocks of 2048, 8-bit from 4096 elements. */
-export const DEFAULT_8BIT_LAYOUT: Blockwise8bitLayout = { blockSize: 2048, minSize: 4096 };
+/**
+ * The layout of our `adamW8bit` (optim/adamw-8bit.ts) and of current
+ * bitsandbytes: blocks of 256, 8-bit from 4096 elements (older bitsandbytes
+ * releases, the ones galore-torch was written against, used blocks of 2048).
+ */
+export const DEFAULT_8BIT_LAYOUT: Blockwise8bitLayout = { blockSize: 256, minSize: 4096 };
 
 export const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
+/** The two parts of one stored moment tensor: values (float or 8-bit codes) and per-block absmax scales. */
+export interface MomentParts {
+  values: number;
+  scales: number;
+}
+
 /**
- * Bytes of ONE Adam moment tensor of `n` elements.
+ * Bytes of ONE Adam moment tensor of `n` elements, split into values and
+ * quantisation scales.
  *
- *   float32:  4 n
- *   8-bit:    n + 4 ceil(n / blockSize)      (codes + one float32 absmax per block),
- *             or 4 n when n < minSize
+ *   float:  values = floatBytes n                  scales = 0
+ *   8-bit:  values = n (uint8 codes)               scales = 4 ceil(n / blockSize)
+ *           (float when n < minSize)
  *
  * @example
- * momentBytes(4096, true);   // 4096 + 4 * 2 = 4104
+ * momentParts(4096, true);  // { values: 4096, scales: 64 }  (16 blocks of 256)
+ * momentParts(4096, false); // { values: 16384, scales: 0 }
+ */
+export function momentParts(n: number, eightBit: boolean, layout: Blockwise8bitLayout = DEFAULT_8BIT_LAYOUT, floatBytes = FLOAT32_BYTES): MomentParts {
+  if (!eightBit || n < layout.minSize) return { values: floatBytes * n, scales: 0 };
+  return { values: n, scales: FLOAT32_BYTES * Math.ceil(n / layout.blockSize) };
+}
+
+/**
+ * Bytes of ONE Adam moment tensor of `n` elements: `momentParts` summed.
+ *
+ * @example
+ * momentBytes(4096, true);   // 4096 + 4 * 16 = 4160
  * momentBytes(4096, false);  // 16384
  */
-export function momentBytes(n: number, eightBit: boolean, layout: Blockwise8bitLayout = DEFAULT_8BIT_LAYOUT): number {
-  if (!eightBit || n < layout.minSize) return FLOAT32_BYTES * n;
-  return n + FLOAT32_BYTES * Math.ceil(n / layout.blockSize);
+export function momentBytes(n: number, eightBit: boolean, layout: Blockwise8bitLayout = DEFAULT_8BIT_LAYOUT, floatBytes = FLOAT32_BYTES): number {
+  const p = momentParts(n, eightBit, layout, floatBytes);
+  return p.values + p.scales;
 }
 
 /**
