@@ -17,14 +17,17 @@ export type CommPublisher = (
   options: CommSendOptions,
 ) => void;
 
-/** Where the manager reports handler errors. */
+/** Where the manager reports errors thrown by comm handlers (user code). */
 export type CommErrorReporter = (error: unknown, where: string) => void;
+
+/** Where the manager notes protocol events worth a log line. */
+export type CommNote = (message: string) => void;
 
 /**
  * Keeps comm targets and open comms.
  *
  * @example
- * const comms = new CommManager(publish, report);
+ * const comms = new CommManager(publish, report, log.info);
  * comms.registerTarget('echo', (comm) => comm.onMessage((m) => comm.send(m.data)));
  */
 export class CommManager {
@@ -34,6 +37,7 @@ export class CommManager {
   constructor(
     private readonly publish: CommPublisher,
     private readonly report: CommErrorReporter,
+    private readonly note: CommNote = () => undefined,
   ) {}
 
   /** Registers (or replaces) a target; returns a function that unregisters it. */
@@ -66,10 +70,11 @@ export class CommManager {
     const commId = String(content.comm_id ?? '');
     const targetName = String(content.target_name ?? '');
     const handler = this.targets.get(targetName);
-    if (!commId) return this.report(new Error('comm_open without comm_id'), 'comm_open');
+    if (!commId) return this.note('ignored a comm_open without comm_id');
     if (!handler) {
+      // As the protocol asks: close it right away, so both sides agree it does not exist.
       this.publish('comm_close', { comm_id: commId, data: {} }, {});
-      return this.report(new Error(`no comm target named ${JSON.stringify(targetName)} is registered; closed comm ${commId}`), 'comm_open');
+      return this.note(`no comm target named ${JSON.stringify(targetName)} is registered; closed comm ${commId}`);
     }
     const comm = new CommImpl(commId, targetName, this);
     this.comms.set(commId, comm);

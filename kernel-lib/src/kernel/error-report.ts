@@ -143,7 +143,8 @@ function mapStack(stack: string, cells: CompiledCells): MappedStack {
 }
 
 function cleanFunctionName(name: string): string {
-  return name.replace(/^Object\.<anonymous>$/, '<cell>').replace(/^exports\./, '');
+  // Cell functions are called through the `exports` proxy, which V8 names `Proxy.`.
+  return name.replace(/^Object\.<anonymous>$/, '<cell>').replace(/^(?:Proxy|exports)\./, '');
 }
 
 /** Node's own frames and this kernel's frames say nothing about the user's code. */

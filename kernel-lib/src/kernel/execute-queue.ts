@@ -39,6 +39,8 @@ interface RunningCell {
  */
 export class ExecuteQueue {
   private readonly waiting: JupyterMessage[] = [];
+  /** Requests that were queued when a cell failed with stop_on_error. */
+  private readonly toAbort = new Set<string>();
   private draining = false;
   private running: RunningCell | undefined;
   private executionCount = 0;
@@ -75,6 +77,11 @@ export class ExecuteQueue {
   private async execute(request: JupyterMessage): Promise<void> {
     const { transport } = this.deps;
     transport.status(request, 'busy');
+    if (this.toAbort.delete(request.header.msg_id)) {
+      transport.reply(request, 'shell', 'execute_reply', { status: 'aborted', execution_count: null });
+      transport.status(request, 'idle');
+      return;
+    }
     try {
       await this.executeCell(request);
     } catch (error) {
@@ -126,9 +133,9 @@ export class ExecuteQueue {
     }
     if (error) {
       if (!silent) transport.publish(request, 'error', error);
+      if (stopOnError) await this.markWaitingForAbort();
       await transport.iopubDrained();
       transport.reply(request, 'shell', 'execute_reply', { status: 'error', execution_count: count, ...error });
-      if (stopOnError) this.abortWaiting();
       return;
     }
     const userExpressions = await outputs.run(scope, () => this.evaluateUserExpressions(content.user_expressions));
@@ -168,13 +175,14 @@ export class ExecuteQueue {
     return results;
   }
 
-  private abortWaiting(): void {
-    const { transport } = this.deps;
-    for (let request = this.waiting.shift(); request; request = this.waiting.shift()) {
-      transport.status(request, 'busy');
-      transport.reply(request, 'shell', 'execute_reply', { status: 'aborted', execution_count: null });
-      transport.status(request, 'idle');
-    }
+  /**
+   * Marks every execute request that had arrived when the cell failed. Two
+   * event-loop turns first let ZeroMQ deliver requests that arrived while the
+   * cell ran (a frontend's "run all" sends them all at once).
+   */
+  private async markWaitingForAbort(): Promise<void> {
+    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+    for (const request of this.waiting) this.toAbort.add(request.header.msg_id);
   }
 }
 

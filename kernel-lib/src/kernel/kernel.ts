@@ -58,6 +58,7 @@ export class GaloreKernel {
     this.comms = new CommManager(
       (msgType, content, options) => parts.transport.publish(this.outputs.current()?.parent, msgType, content, options),
       (error, where) => this.reportUserError(where, error),
+      (message) => parts.log.info(message),
     );
     this.executes = new ExecuteQueue({
       transport: parts.transport,
