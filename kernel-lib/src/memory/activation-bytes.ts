@@ -42,11 +42,13 @@
  * Assumptions: the model of model/causal-lm.ts as committed (per-head 2-D
  * attention with an additive causal mask, no KV cache, no dropout); loss via
  * `model.loss`; the gradient taken with `tf.variableGrads`. It does not count
- * the transient tensors alive only during the forward pass (on wasm the
- * originals of the saved copies, so the forward's own peak is about twice
- * this figure) or during the backward pass (gradients being formed). Measured
- * against the wasm backend's live buffers at the start of the backward pass
- * in tests/memory/activation-bytes.test.ts.
+ * tensors alive only during the forward pass (the originals of the saved
+ * copies: 1.3-1.5x this figure at the end of the forward on the tiny
+ * configs) or the gradients the backward pass forms (`backwardWorkspaceBytes`;
+ * the peak of a step is at the end of the backward pass). Both figures are
+ * checked against the wasm backend's live buffers (at the start of the
+ * backward pass, and the peak) in tests/memory/backend-agreement.test.ts:
+ * they agree to the byte, up to the loss scalars.
  */
 import { Qwen2Config, headDim } from '../model/config';
 import { FLOAT32_BYTES } from './optimizer-state-bytes';
