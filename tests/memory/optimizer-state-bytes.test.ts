@@ -57,6 +57,11 @@ describe('GaLore layout (galore-torch GaLoreProjector)', () => {
     expect(galoreStateBytes([4864, 896], 128, 'std', true).moments).toBe(2 * (622_592 + 4 * 2432));
   });
 
+  it('clips the rank to min(m, n), as our projector does', () => {
+    // k_proj of the tiny config [16, 32] at rank 24: left factor [16, 16], moments [16, 32]
+    expect(galoreStateLayout([16, 32], 24)).toEqual({ side: 'left', projectors: [[16, 16]], moments: [16, 32] });
+  });
+
   it('rejects non-2-D weights and bad ranks', () => {
     expect(() => galoreStateLayout([896], 8)).toThrow(/2-D/);
     expect(() => galoreStateLayout([8, 8], 0)).toThrow(/rank/);

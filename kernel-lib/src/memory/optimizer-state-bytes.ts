@@ -92,8 +92,9 @@ export interface GaloreStateLayout {
  *   right/left:  always that side
  *   full:        both factors [m, r] and [r, n], moments [r, r]
  *
- * The rank is not clamped (galore-torch does not clamp it either): a rank
- * >= min(m, n) makes moments as large as full Adam's, plus the factor.
+ * r is the rank clipped to min(m, n), as our GaLoreProjector does
+ * (galore-torch does not clip, and fails for some shapes). A rank equal to
+ * min(m, n) makes the moments as large as full Adam's, plus the factor.
  *
  * @example
  * galoreStateLayout([4864, 896], 128, 'std'); // projectors [[128, 896]], moments [4864, 128]
@@ -102,6 +103,7 @@ export function galoreStateLayout(shape: readonly number[], rank: number, projTy
   if (shape.length !== 2) throw new Error(`galoreStateLayout: GaLore projects 2-D weights, got shape [${shape}]`);
   if (!(Number.isInteger(rank) && rank > 0)) throw new Error(`galoreStateLayout: rank must be a positive integer, got ${rank}`);
   const [m, n] = shape;
+  rank = Math.min(rank, m, n);
   const tall = m >= n;
   let side: 'right' | 'left' | 'full';
   if (projType === 'std') side = tall ? 'right' : 'left';
