@@ -58,7 +58,7 @@ export function galorePaperComparison(cfg: Qwen2Config, rank: number): { rows: P
   const notes = [
     `The weights GaLore does not project (embedding${cfg.tie_word_embeddings ? ', tied to lm_head' : ' and lm_head'}, norms, biases) keep full Adam states: here ${(100 * embedShare).toFixed(1)}% of GaLore's optimizer state. The embedding is ${(100 * cfg.vocab_size * d / ledger.totalParams).toFixed(1)}% of this model's parameters, against ${(100 * 2 * LLAMA_7B_SHAPE.vocab_size * LLAMA_7B_SHAPE.hidden_size / memoryLedger(LLAMA_7B_SHAPE, 'full').totalParams).toFixed(1)}% (embedding + lm_head) in LLaMA-7B.`,
     rank >= kvd
-      ? `k_proj and v_proj are [${kvd}, ${d}]: at rank ${rank} >= ${kvd} their low-rank moments are as large as full Adam's, plus a ${rank}x${kvd} projector, so they save nothing.`
+      ? `k_proj and v_proj are [${kvd}, ${d}]: at rank ${rank} >= ${kvd} their low-rank moments are as large as full Adam's, plus a ${kvd}x${kvd} projector (the rank is clipped to ${kvd}), so they save nothing.`
       : `k_proj and v_proj are [${kvd}, ${d}]: rank ${rank} projects them to [${rank}, ${d}].`,
     'The paper quotes BF16 states; our optimizers hold float32. The GaLore/AdamW ratio is the same on both bases; 8-bit GaLore saves more against float32 AdamW because the baseline doubles.',
     `On LLaMA-7B's shape at rank 1024 these formulas give ${pc(rows[0].llama7b)} for the paper's 65.5%, and ${pc(rows[3].llama7b)} for its 82.5% when the projection matrices are counted at 8 bits as well (${pc(old8bit)} with the 2048-value blocks of the bitsandbytes releases of the paper's time; we quantise in blocks of ${DEFAULT_8BIT_LAYOUT.blockSize}).`,
