@@ -1,4 +1,4 @@
-import { Qwen2Config, readQwen2Config } from '../model/config';
+import { Qwen2Config, parameterCount, readQwen2Config } from '../model/config';
 import { ledgerTable, parameterTable } from '../memory/ledger-table';
 import { LEDGER_METHODS, LedgerMethod, LedgerOptimizer, MemoryLedger, MemoryLedgerOptions, memoryLedger } from '../memory/memory-ledger';
 import { paperComparisonTable } from '../memory/paper-comparison';
@@ -73,7 +73,7 @@ export async function memoryCommand(argv: string[], out: (line: string) => void)
     out(JSON.stringify({ model: name, ledgers }, null, 2));
     return 0;
   }
-  out(`Memory ledger of ${name} (${ledgers[0].totalParams.toLocaleString('en-US')} parameters)`);
+  out(`Memory ledger of ${name} (${parameterCount(cfg).toLocaleString('en-US')} parameters)`);
   out('');
   out(ledgerTable(ledgers));
   if (v['per-param']) {
