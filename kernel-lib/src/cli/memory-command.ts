@@ -54,7 +54,7 @@ export async function memoryCommand(argv: string[], out: (line: string) => void)
     layerwise: v.layerwise === true,
     rank: numberFlag(v, 'rank', 128, positiveInt, 'a positive integer'),
     loraR: numberFlag(v, 'lora-r', 8, positiveInt, 'a positive integer'),
-    loraTargets: targets === undefined || targets.includes('all') ? 'all' : targets,
+    loraTargets: targets === undefined || targets.includes('all') || targets.includes('all-linear') ? 'all' : targets,
     dora: v.dora === true,
     batchSize: numberFlag(v, 'batch-size', 1, positiveInt, 'a positive integer'),
     seqLen: numberFlag(v, 'seq-len', 512, positiveInt, 'a positive integer'),

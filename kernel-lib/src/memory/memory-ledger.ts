@@ -27,8 +27,8 @@ export interface MemoryLedgerOptions {
   galoreModules?: readonly string[];
   /** LoRA rank (default 8). */
   loraR?: number;
-  /** LoRA target modules (short names) or `all` (default). */
-  loraTargets?: readonly string[] | 'all';
+  /** LoRA target modules (short names) or `all` / `all-linear` (default `all`, LLaMA-Factory's `lora_target`). */
+  loraTargets?: readonly string[] | 'all' | 'all-linear';
   /** DoRA magnitude vectors on top of LoRA. */
   dora?: boolean;
   /** Batch size for the activation estimate (default 1). */
@@ -186,7 +186,7 @@ export function memoryLedger(cfg: Qwen2Config, method: LedgerMethod, options: Me
   const weights = sum(params.map((r) => r.weightBytes));
   const gradients = layerwise ? Math.max(0, ...trainable.map((r) => r.gradientBytes)) : sum(trainable.map((r) => r.gradientBytes));
   const optimizerStates = sum(params.map((r) => r.stateBytes));
-  const targets = loraTargets === 'all' ? LINEAR_MODULE_NAMES : loraTargets;
+  const targets = loraTargets === 'all' || loraTargets === 'all-linear' ? LINEAR_MODULE_NAMES : loraTargets;
   const activations = activationBytes(cfg, { batchSize, seqLen, ...(method === 'lora' ? { lora: { r: loraR, targets } } : {}) });
   const backwardWorkspace = backwardWorkspaceBytes(cfg, { batchSize, seqLen });
 

@@ -32,8 +32,8 @@ export interface AdapterShape {
 export interface LoraShapeOptions {
   /** Adapter rank r. */
   r: number;
-  /** Module short names to adapt (`q_proj`, ..., `down_proj`), or `all`. */
-  targets: readonly string[] | 'all';
+  /** Module short names to adapt (`q_proj`, ..., `down_proj`), or `all` (PEFT: `all-linear`). */
+  targets: readonly string[] | 'all' | 'all-linear';
   /** DoRA: one magnitude vector [out] per adapted module. */
   dora?: boolean;
 }
@@ -50,7 +50,7 @@ export interface LoraShapeOptions {
  * loraAdapterShapes(cfg, { r: 8, targets: ['q_proj', 'v_proj'] }).length; // 4 per layer
  */
 export function loraAdapterShapes(cfg: Qwen2Config, opts: LoraShapeOptions): AdapterShape[] {
-  const targets = opts.targets === 'all' ? LINEAR_MODULE_NAMES : opts.targets;
+  const targets = opts.targets === 'all' || opts.targets === 'all-linear' ? LINEAR_MODULE_NAMES : opts.targets;
   for (const t of targets) {
     if (!LINEAR_MODULE_NAMES.includes(t)) {
       throw new Error(`LoRA target "${t}" is not a linear module of Qwen2 (expected one of ${LINEAR_MODULE_NAMES.join(', ')} or all)`);
