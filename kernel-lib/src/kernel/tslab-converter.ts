@@ -6,8 +6,9 @@
  * then ES modules to CommonJS (`transpileModule`). Neither step keeps a map,
  * so runtime errors could not point at cell lines. We evaluate tslab's
  * `converter.js` ourselves with a `require` that hands it a view of its
- * TypeScript in which the watch program emits inline maps and the second step
- * returns its map; nothing in node_modules is modified.
+ * TypeScript in which the watch program emits inline maps (and checks null
+ * strictly, see `CELL_COMPILER_OPTIONS`) and the second step returns its map;
+ * nothing in node_modules is modified.
  */
 import Module, { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
@@ -99,6 +100,14 @@ export function createCellConverter(): CellConverter {
 }
 
 /**
+ * What we add to tslab's compiler options: inline source maps (for cell line
+ * numbers) and `strictNullChecks`, without which TypeScript does not narrow
+ * unions on a boolean (`if (!result.ok) result.reason` fails to type-check),
+ * the way this library reports errors as values.
+ */
+export const CELL_COMPILER_OPTIONS = { inlineSourceMap: true, strictNullChecks: true } as const;
+
+/**
  * A stand-in for tslab's TypeScript module: every export forwards to the real
  * one, except the two calls we extend with source maps.
  */
@@ -114,7 +123,7 @@ function createTypeScriptView(ts: TslabTypeScript, capturedMaps: Map<string, Dec
   Object.defineProperty(view, 'createWatchCompilerHost', {
     enumerable: true,
     value: (rootFiles: unknown, options: Record<string, unknown>, ...rest: unknown[]) =>
-      ts.createWatchCompilerHost(rootFiles, { ...options, inlineSourceMap: true }, ...rest),
+      ts.createWatchCompilerHost(rootFiles, { ...options, ...CELL_COMPILER_OPTIONS }, ...rest),
   });
   Object.defineProperty(view, 'transpileModule', {
     enumerable: true,
