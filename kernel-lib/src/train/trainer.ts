@@ -9,6 +9,7 @@ import { appendLineDurableSync } from '../util/atomic-write';
 import { progressBar } from '../util/progress-bar';
 import { loadCheckpoint, saveCheckpoint, TrainerState } from './checkpoint';
 import { clipGradNorm } from './grad-clip';
+import { GradientEngine, localGradientEngine } from './gradient-engine';
 import { learningRate, SchedulerName } from './lr-schedule';
 import { sampleMemory } from './memory-probe';
 
@@ -38,6 +39,8 @@ export interface TrainOptions {
   resumeFrom?: string;
   /** Show a progress bar on stderr; default true. */
   progress?: boolean;
+  /** Where gradients come from; default: this thread (`localGradientEngine`). */
+  gradientEngine?: GradientEngine;
   /** Called after every optimizer step (telemetry, notebooks). Return 'stop' to end the run early. */
   onStep?: (record: StepRecord) => void | 'stop';
 }
@@ -86,7 +89,7 @@ export async function trainModel(
   const maxGradNorm = options.maxGradNorm ?? 1.0;
   const params = model.trainableParams();
   if (params.length === 0) throw new Error('trainModel: the model has no trainable parameters');
-  const byVarName = new Map(params.map((p) => [p.variable.name, p.name]));
+  const engine = options.gradientEngine ?? localGradientEngine(model, params);
   const runOptions = { totalSteps, batchSize: options.batchSize, seqLen: options.seqLen, accum, seed, shuffle: options.shuffle !== false };
 
   let step = 0;
@@ -119,12 +122,9 @@ export async function trainModel(
     for (let micro = 0; micro < accum; micro++) {
       const batch = stream.next();
       tokens += batch.labelledTokens;
-      const { value, grads: g } = tf.variableGrads(
-        () => model.loss(batch.inputIds, batch.labels, batch.batch, batch.seqLen), params.map((p) => p.variable));
-      lossSum += value.dataSync()[0];
-      value.dispose();
-      for (const [varName, t] of Object.entries(g)) {
-        const name = byVarName.get(varName)!;
+      const { loss, grads: g } = await engine.compute(batch);
+      lossSum += loss;
+      for (const [name, t] of Object.entries(g)) {
         if (grads[name]) {
           const sum = tf.add(grads[name], t);
           grads[name].dispose(); t.dispose();
