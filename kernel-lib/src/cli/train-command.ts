@@ -3,6 +3,9 @@ import * as path from 'node:path';
 import { readSftJsonl } from '../data/sft-examples';
 import { loadPretrained, savePretrained } from '../model/model-folder';
 import { adamW } from '../optim/adamw';
+import { adamW8bit } from '../optim/adamw-8bit';
+import { galoreAdamW } from '../optim/galore-adamw';
+import { parseGaloreTarget } from '../optim/param-groups';
 import type { Optimizer } from '../optim/optimizer';
 import type { SchedulerName } from '../train/lr-schedule';
 import { trainModel } from '../train/trainer';
@@ -15,7 +18,9 @@ export const TRAIN_FLAGS: FlagSpec = {
   'grad-accum': { type: 'string' }, lr: { type: 'string' }, 'lr-scheduler': { type: 'string' }, 'warmup-steps': { type: 'string' },
   'adam-beta1': { type: 'string' }, 'adam-beta2': { type: 'string' }, 'adam-eps': { type: 'string' }, 'weight-decay': { type: 'string' },
   'max-grad-norm': { type: 'string' }, seed: { type: 'string' }, 'no-shuffle': { type: 'boolean' }, log: { type: 'string' },
-  'save-every': { type: 'string' }, resume: { type: 'string' }, 'save-dtype': { type: 'string' }, quiet: { type: 'boolean' },
+  'save-every': { type: 'string' }, optim: { type: 'string' }, layerwise: { type: 'boolean' },
+  rank: { type: 'string' }, 'update-proj-gap': { type: 'string' }, scale: { type: 'string' }, 'proj-type': { type: 'string' },
+  'galore-svd': { type: 'string' }, 'galore-moments': { type: 'string' }, 'galore-target': { type: 'string' }, resume: { type: 'string' }, 'save-dtype': { type: 'string' }, quiet: { type: 'boolean' },
 };
 
 /** Build the optimizer a `--method` asks for. */
@@ -27,8 +32,29 @@ export function optimizerFromFlags(v: Record<string, unknown>): Optimizer {
   ];
   const eps = numberFlag(v, 'adam-eps', 1e-8, (x) => x > 0, 'a positive number');
   const weightDecay = numberFlag(v, 'weight-decay', 0, (x) => x >= 0, 'a non-negative number');
-  if (method === 'full') return adamW({ betas, eps, weightDecay });
-  throw new UsageError(`--method ${method}: unknown method (expected full)`);
+  const optim = (v.optim as string | undefined) ?? 'adamw';
+  if (!['adamw', 'adamw8bit'].includes(optim)) throw new UsageError(`--optim must be adamw or adamw8bit, got "${optim}"`);
+  if (v.layerwise) throw new UsageError('--layerwise is not available yet (layer-wise updates are planned for issue 3)');
+  if (method === 'full') return optim === 'adamw8bit' ? adamW8bit({ betas, eps, weightDecay }) : adamW({ betas, eps, weightDecay });
+  if (method === 'galore') {
+    const oneOf = (name: string, allowed: string[], fallback: string): string => {
+      const val = (v[name] as string | undefined) ?? fallback;
+      if (!allowed.includes(val)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got "${val}"`);
+      return val;
+    };
+    return galoreAdamW({
+      betas, eps, weightDecay,
+      rank: numberFlag(v, 'rank', 16, positiveInt, 'a positive integer'),
+      update_proj_gap: numberFlag(v, 'update-proj-gap', 200, positiveInt, 'a positive integer'),
+      scale: numberFlag(v, 'scale', 0.25, (x) => x > 0, 'a positive number'),
+      proj_type: oneOf('proj-type', ['std', 'reverse_std', 'left', 'right', 'full'], 'std') as never,
+      svd: oneOf('galore-svd', ['randomized', 'exact'], 'randomized') as never,
+      momentsOnRefresh: oneOf('galore-moments', ['keep', 'reset', 'reproject'], 'keep') as never,
+      target: v['galore-target'] ? parseGaloreTarget(v['galore-target'] as string) : undefined,
+      stateBits: optim === 'adamw8bit' ? 8 : 32,
+    });
+  }
+  throw new UsageError(`--method ${method}: unknown method (expected full or galore)`);
 }
 
 /**
