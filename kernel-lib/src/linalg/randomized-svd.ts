@@ -32,7 +32,8 @@ export interface RandomizedSvdOptions {
  *   W = A^T Q;  W^T W = E diag(λ) E^T      (l x l, float64 Gram + eigen-solve)
  *   U = Q E_r,  V = W E_r diag(1/sqrt(λ_r)),  S = sqrt(λ_r)
  *
- * `orth` is CholeskyQR2 with a float64 Gram (see `orthonormalizeColumns`).
+ * `orth` is CholeskyQR with a float64 Gram (see `orthonormalizeColumns`): one
+ * pass for intermediate bases, CholeskyQR2 with a check for the last one.
  * The big products run on the backend as plain 2-D matmuls; everything
  * l x l runs in float64 JavaScript. V comes from one more product with the
  * matrix than U and is the more accurate side, so when only U is wanted the
@@ -103,17 +104,19 @@ function subspaceIteration(
   const { rows, cols } = a;
   const l = Math.min(r + oversample, rows, cols);
   const omega = tf.tensor2d(gaussianMatrix(cols, l, seed), [cols, l]);
-  const orth = (p: tf.Tensor2D): tf.Tensor2D => {
-    const o = orthonormalizeColumns(p);
+  // intermediate bases need to be well conditioned, not exactly orthonormal: one CholeskyQR pass;
+  // the last one feeds Rayleigh-Ritz and is made orthonormal to float32 precision
+  const orth = (p: tf.Tensor2D, last: boolean): tf.Tensor2D => {
+    const o = orthonormalizeColumns(p, { refine: last });
     if (o !== p) p.dispose();
     return o;
   };
-  let basis = orth(a.apply(omega));
+  let basis = orth(a.apply(omega), q === 0);
   omega.dispose();
   for (let i = 0; i < q; i++) {
-    const z = orth(a.applyTransposed(basis));
+    const z = orth(a.applyTransposed(basis), false);
     basis.dispose();
-    basis = orth(a.apply(z));
+    basis = orth(a.apply(z), i === q - 1);
     z.dispose();
   }
   const w = a.applyTransposed(basis); // cols x l
