@@ -5,7 +5,7 @@ import {
   OrthonormalizeReport, cholesky64, invertUpper64, orthonormalizeColumns,
 } from '../../kernel-lib/src/linalg/cholesky-qr';
 import { householderQ64 } from '../../kernel-lib/src/linalg/householder-qr';
-import { fromTensor64, matmul64, matrix64, orthogonalityError64, transpose64 } from '../../kernel-lib/src/linalg/matrix64';
+import { fromTensor64, gram64, matmul64, matrix64, orthogonalityError64, transpose64 } from '../../kernel-lib/src/linalg/matrix64';
 import { matrixWithSpectrum, maxAbsDiff, projector, randomMatrix } from './helpers';
 
 beforeAll(async () => { await initBackend('wasm'); });
@@ -88,4 +88,12 @@ describe('orthonormalizeColumns (CholeskyQR2, float64 Gram)', () => {
 it('transpose64 and matmul64 agree with a hand product', () => {
   const a = matrix64(2, 3, [1, 2, 3, 4, 5, 6]);
   expect(Array.from(matmul64(a, transpose64(a)).data)).toEqual([14, 32, 32, 77]);
+});
+
+it('gram64 equals a^T a for row counts on and off its 8-row blocking', () => {
+  expect(Array.from(gram64(new Float32Array([1, 2, 3, 4]), 2, 2).data)).toEqual([10, 14, 14, 20]);
+  for (const rows of [8, 13, 21]) {
+    const a = randomMatrix(rows, 5, rows);
+    expect(maxAbsDiff(gram64(a.data, rows, 5).data, matmul64(transpose64(a), a).data)).toBeLessThan(1e-12);
+  }
 });
