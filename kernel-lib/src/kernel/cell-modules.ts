@@ -10,7 +10,7 @@
  *   from memory.
  */
 import Module, { createRequire } from 'node:module';
-import { dirname, extname, join, posix, relative, sep } from 'node:path';
+import { dirname, extname, join, posix, sep } from 'node:path';
 import { realpathSync } from 'node:fs';
 import type { TsSystem } from './tslab-modules';
 
@@ -145,17 +145,6 @@ export function createCellRequire(options: CellRequireOptions): NodeJS.Require {
     mod.loaded = true;
     return mod;
   }
-}
-
-/**
- * Whether `path` lies inside `folder`.
- *
- * @example
- * isInside('/a/b/c.js', '/a'); // true
- */
-export function isInside(path: string, folder: string): boolean {
-  const rel = relative(folder, path);
-  return rel !== '' && !rel.startsWith('..') && !rel.startsWith(sep);
 }
 
 function toSlashes(path: string): string {

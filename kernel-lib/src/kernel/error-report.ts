@@ -134,7 +134,7 @@ function mapStack(stack: string, cells: CompiledCells): MappedStack {
       result.firstCellFrame ??= location;
       result.lines.push(`    at ${name}(${CYAN}${location.cell.label}, line ${location.line}${RESET})`);
     } else if (cells.get(file)) {
-      continue; // the wrapper line that calls the cell: not the user's code
+      break; // the wrapper line that calls the cell: what lies below is the kernel calling the cell
     } else {
       result.lines.push(`    at ${name}(${file}:${lineText}:${columnText})`);
     }
