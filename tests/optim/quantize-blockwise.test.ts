@@ -84,3 +84,22 @@ describe('quantizeBlockwise / dequantizeBlockwise', () => {
     expect(() => quantizeBlockwise([1], true, 100)).toThrow(/256 or 2048/);
   });
 });
+
+it('picks the nearest code-book entry, as a brute-force search does, across 7 decades and both signs', () => {
+  const rng = seededRandom(11);
+  for (const signed of [true, false]) {
+    const code = dynamicQuantMap(signed);
+    // one block of 256: element 0 pins absmax to 1, the rest span magnitudes 1e-8 .. 1
+    const x = Float32Array.from({ length: 256 }, (_, i) => {
+      if (i === 0) return 1;
+      const mag = 10 ** (-8 * rng.next());
+      return signed && rng.next() < 0.5 ? -mag : mag;
+    });
+    const q = quantizeBlockwise(x, signed, 256);
+    for (let i = 0; i < 256; i++) {
+      let best = 0;
+      for (let k = 1; k < 256; k++) if (Math.abs(code[k] - x[i]) < Math.abs(code[best] - x[i])) best = k;
+      expect(Math.abs(code[q.codes[i]] - x[i])).toBeCloseTo(Math.abs(code[best] - x[i]), 12);
+    }
+  }
+});

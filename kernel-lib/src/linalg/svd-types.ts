@@ -23,7 +23,9 @@ export interface TruncatedSvd {
  * Dispose the tensors of a truncated SVD.
  *
  * @example
- * const svd = truncatedSvd(g, 8); /* ... *\/ disposeSvd(svd);
+ * const svd = truncatedSvd(g, 8);
+ * console.log(svd.S);
+ * disposeSvd(svd);
  */
 export function disposeSvd(svd: TruncatedSvd): void {
   svd.U?.dispose();

@@ -36,6 +36,7 @@ export function adamW8bit(options: AdamW8bitOptions = {}): AdamW8bit {
   return new AdamW8bit(options);
 }
 
+/** The optimizer `adamW8bit` makes (see there). */
 export class AdamW8bit implements Optimizer {
   readonly kind = 'adamw8bit';
   readonly beta1: number;

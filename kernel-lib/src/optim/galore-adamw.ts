@@ -52,6 +52,13 @@ const MAX_QUEUED_EVENTS = 10_000;
  * (3) the update is scaled by `scale`. LLaMA-Factory applies galore-torch's
  * rule to every parameter: choose `untargetedRule: 'galore-torch'` for that.
  *
+ * With `stateBits: 8` the low-rank moments are stored block-wise in 8 bits
+ * (see `adamW8bit`) and the rule above is kept, so 8 and 32 bits differ only
+ * by quantisation. galore-torch's `GaLoreAdamW8bit` instead runs
+ * bitsandbytes' Adam kernel on the projected gradient, whose eps is added
+ * after bias correction (PyTorch's placement); weight decay is applied after
+ * the update in both.
+ *
  * Subspace refreshes are reported as plain `SubspaceStats` (rank, top singular
  * values, captured gradient energy, overlap with the previous subspace):
  * `subspaceStats()` gives the latest per weight, `onSubspaceRefresh(cb)`
@@ -68,6 +75,7 @@ export function galoreAdamW(options: GaLoreAdamWOptions = {}): GaLoreAdamW {
   return new GaLoreAdamW(options);
 }
 
+/** The optimizer `galoreAdamW` makes (see there for the update rule). */
 export class GaLoreAdamW implements Optimizer {
   readonly kind = 'galore_adamw';
   readonly options: ResolvedGaLoreOptions;

@@ -25,7 +25,15 @@ export interface QuantizedBlocks {
 export const BLOCK_SIZES = [256, 2048] as const;
 export type BlockSize = typeof BLOCK_SIZES[number];
 
-const maps = new Map<boolean, { code: Float32Array; mids: Float64Array }>();
+interface CodeBook {
+  code: Float32Array;
+  /** mids[i] = (code[i] + code[i + 1]) / 2: the decision boundaries. */
+  mids: Float64Array;
+  /** For each float32 bit pattern's top 16 bits (sign, exponent, 7 mantissa bits): the nearest code of the bucket's lowest value. */
+  start: Uint8Array;
+}
+
+const maps = new Map<boolean, CodeBook>();
 
 /**
  * The 256-entry dynamic quantisation map, sorted ascending, with 0 and 1 in it.
@@ -43,7 +51,7 @@ export function dynamicQuantMap(signed: boolean): Float32Array {
   return mapFor(signed).code;
 }
 
-function mapFor(signed: boolean): { code: Float32Array; mids: Float64Array } {
+function mapFor(signed: boolean): CodeBook {
   let entry = maps.get(signed);
   if (!entry) {
     const values: number[] = [0, 1];
@@ -62,20 +70,46 @@ function mapFor(signed: boolean): { code: Float32Array; mids: Float64Array } {
     if (code.length !== 256) throw new Error(`dynamicQuantMap: built ${code.length} entries instead of 256`);
     const mids = new Float64Array(255);
     for (let i = 0; i < 255; i++) mids[i] = (code[i] + code[i + 1]) / 2;
-    entry = { code, mids };
+    // bucket b holds the floats whose top 16 bits are b; its lowest value is the low edge for
+    // positive buckets and minus the high edge for negative ones
+    const start = new Uint8Array(1 << 16);
+    const f = new Float32Array(1); const u = new Uint32Array(f.buffer);
+    for (let bkt = 0; bkt < 1 << 16; bkt++) {
+      const negative = (bkt & 0x8000) !== 0;
+      u[0] = negative ? ((bkt << 16) | 0xffff) >>> 0 : (bkt << 16) >>> 0;
+      const lowest = f[0];
+      start[bkt] = Number.isNaN(lowest) ? 0 : searchCode(mids, Math.max(-1, Math.min(1, lowest)));
+    }
+    entry = { code, mids, start };
     maps.set(signed, entry);
   }
   return entry;
 }
 
-/** Index of the nearest code-book entry to x (x already divided by the block's absmax). */
-function nearestCode(mids: Float64Array, x: number): number {
+/** Index of the nearest code-book entry to x, by binary search over the boundaries. */
+function searchCode(mids: Float64Array, x: number): number {
   let lo = 0; let hi = 255; // answer in [lo, hi]
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (x > mids[mid]) lo = mid + 1; else hi = mid;
   }
   return lo;
+}
+
+const bitsF32 = new Float32Array(1);
+const bitsU32 = new Uint32Array(bitsF32.buffer);
+
+/**
+ * Index of the nearest code-book entry to x (|x| <= 1): a table lookup on the
+ * float32 bits of x, then at most a few boundary comparisons (buckets are
+ * narrower than the code spacing). Equals `searchCode` up to float32 rounding of x.
+ */
+function nearestCode(book: CodeBook, x: number): number {
+  bitsF32[0] = x;
+  let i = book.start[bitsU32[0] >>> 16];
+  const mids = book.mids;
+  while (i < 255 && x > mids[i]) i++;
+  return i;
 }
 
 /**
@@ -92,8 +126,8 @@ export function quantizeBlockwise(values: ArrayLike<number>, signed: boolean, bl
   const blocks = Math.ceil(n / blockSize);
   const codes = new Uint8Array(n);
   const absmax = new Float32Array(blocks);
-  const { mids } = mapFor(signed);
-  for (let b = 0; b < blocks; b++) quantizeBlock(values, 0, b, blockSize, n, mids, codes, absmax, signed);
+  const book = mapFor(signed);
+  for (let b = 0; b < blocks; b++) quantizeBlock(values, 0, b, blockSize, n, book, codes, absmax, signed);
   return { codes, absmax, blockSize, signed };
 }
 
@@ -107,12 +141,12 @@ export function quantizeBlockwise(values: ArrayLike<number>, signed: boolean, bl
  */
 export function requantizeBlock(q: QuantizedBlocks, b: number, blockValues: ArrayLike<number>): void {
   const start = b * q.blockSize;
-  quantizeBlock(blockValues, -start, b, q.blockSize, q.codes.length, mapFor(q.signed).mids, q.codes, q.absmax, q.signed);
+  quantizeBlock(blockValues, -start, b, q.blockSize, q.codes.length, mapFor(q.signed), q.codes, q.absmax, q.signed);
 }
 
 /** Quantise values[offset + i] for i in block b into codes[i], absmax[b]. */
 function quantizeBlock(
-  values: ArrayLike<number>, offset: number, b: number, blockSize: number, n: number, mids: Float64Array,
+  values: ArrayLike<number>, offset: number, b: number, blockSize: number, n: number, book: CodeBook,
   codes: Uint8Array, absmax: Float32Array, signed: boolean,
 ): void {
   const start = b * blockSize;
@@ -125,7 +159,7 @@ function quantizeBlock(
     if (!(a < Infinity)) finite = false; // NaN or ±Inf
   }
   absmax[b] = finite ? max : NaN; // a non-finite state poisons its block visibly, as in 32 bits
-  const zero = nearestCode(mids, 0);
+  const zero = nearestCode(book, 0);
   if (max === 0 || !finite) {
     for (let i = start; i < end; i++) codes[i] = zero;
     return;
@@ -134,7 +168,7 @@ function quantizeBlock(
   for (let i = start; i < end; i++) {
     let x = values[offset + i] * inv;
     if (!signed && x < 0) x = 0;
-    codes[i] = nearestCode(mids, x);
+    codes[i] = nearestCode(book, x);
   }
 }
 
