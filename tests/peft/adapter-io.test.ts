@@ -6,8 +6,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../kernel-lib/src/backend/select-backend';
 import { readSafetensors, readSafetensorsHeader, writeSafetensors } from '../../kernel-lib/src/io/safetensors';
 import { loadAdapter, readAdapterConfig, saveAdapter } from '../../kernel-lib/src/peft/adapter-io';
+import { adamW } from '../../kernel-lib/src/optim/adamw';
 import { loraAdapter } from '../../kernel-lib/src/peft/lora-adapter';
-import { logits, maxAbs, maxAbsDiff, tinyModel } from './helpers';
+import { trainModel } from '../../kernel-lib/src/train/trainer';
+import { IDS, logits, maxAbs, maxAbsDiff, tinyModel } from './helpers';
 
 beforeAll(async () => { await initBackend('wasm'); });
 
@@ -192,5 +194,38 @@ describe('PEFT adapter folders', () => {
       editConfig(dora, (c) => { c.use_dora = true; });
       await expectLoadError(dora, /missing tensors .*lora_magnitude_vector/);
     });
+  });
+});
+
+describe('an adapter written by PEFT 0.21 (tests/peft/fixtures/peft-dora-rslora, made by peft-cross-check.test.ts)', () => {
+  const dir = path.join(__dirname, 'fixtures', 'peft-dora-rslora');
+  const reference = JSON.parse(fs.readFileSync(path.join(dir, 'reference.json'), 'utf8'));
+
+  it("loads with PEFT's logits and PEFT's trainable-parameter line", async () => {
+    const model = tinyModel(reference.base_seed);
+    const adapter = (await loadAdapter(model, dir)).eval();
+    expect(adapter.config).toMatchObject({ r: 2, lora_alpha: 4, use_dora: true, use_rslora: true, target_modules: ['down_proj', 'q_proj', 'v_proj'] });
+    expect(maxAbsDiff(logits(model, Int32Array.from(reference.ids)), reference.logits)).toBeLessThan(1e-4 * Math.max(1, maxAbs(reference.logits)));
+    expect(adapter.trainableParametersReport()).toBe(reference.report);
+    adapter.unload();
+    model.dispose();
+  });
+
+  it('continues training here and saves back in the same format', async () => {
+    const model = tinyModel(reference.base_seed);
+    const adapter = await loadAdapter(model, dir);
+    const before = adapter.tensors();
+    const examples = [{ inputIds: Array.from(IDS), labels: Array.from(IDS) }];
+    const res = await trainModel(adapter.trainingModel(), adamW(), examples, { steps: 8, batchSize: 1, seqLen: IDS.length, lr: 2e-2, scheduler: 'constant', progress: false });
+    expect(res.log[7].loss).toBeLessThan(res.log[0].loss);
+    const out = tmp();
+    await saveAdapter(adapter, out);
+    const header = await readSafetensorsHeader(path.join(out, 'adapter_model.safetensors'));
+    expect([...header.entries.keys()].sort()).toEqual(before.map((t) => t.name).sort());
+    const { tensors } = await readSafetensors(path.join(out, 'adapter_model.safetensors'));
+    const moved = before.filter((t) => maxAbsDiff(tensors.get(t.name)!.data, t.data) > 0);
+    expect(moved.length).toBe(before.length);
+    adapter.unload();
+    model.dispose();
   });
 });
