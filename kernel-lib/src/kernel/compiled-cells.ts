@@ -2,7 +2,7 @@
  * A record of the cells compiled so far, so that stack frames from any of
  * them (a function defined three cells ago) map back to cell lines.
  */
-import { lookupThroughChain, type DecodedSourceMap } from './source-map';
+import { decodeSourceMap, lookupThroughChain, type DecodedSourceMap } from './source-map';
 
 /** One compiled cell. */
 export interface CompiledCell {
@@ -12,8 +12,8 @@ export interface CompiledCell {
   label: string;
   /** The cell's TypeScript source. */
   source: string;
-  /** CommonJS -> ES module -> TypeScript maps. */
-  maps: DecodedSourceMap[];
+  /** CommonJS -> ES module -> TypeScript source map JSON (decoded on first use). */
+  maps: string[];
   /** Characters of wrapper code in front of the first generated line. */
   firstLineOffset: number;
 }
@@ -35,6 +35,7 @@ export interface CellLocation {
  */
 export class CompiledCells {
   private readonly byFilename = new Map<string, CompiledCell>();
+  private readonly decoded = new Map<string, DecodedSourceMap[] | undefined>();
 
   constructor(private readonly capacity = 2000) {}
 
@@ -42,7 +43,10 @@ export class CompiledCells {
     this.byFilename.set(cell.filename, cell);
     if (this.byFilename.size > this.capacity) {
       const oldest = this.byFilename.keys().next().value;
-      if (oldest !== undefined) this.byFilename.delete(oldest);
+      if (oldest !== undefined) {
+        this.byFilename.delete(oldest);
+        this.decoded.delete(oldest);
+      }
     }
   }
 
@@ -54,10 +58,25 @@ export class CompiledCells {
   locate(filename: string, line: number, column: number): CellLocation | undefined {
     const cell = this.byFilename.get(filename);
     if (!cell) return undefined;
+    const maps = this.decodedMaps(cell);
+    if (!maps) return undefined;
     const generatedColumn = line === 1 ? Math.max(0, column - 1 - cell.firstLineOffset) : column - 1;
-    const source = lookupThroughChain(cell.maps, { line: line - 1, column: generatedColumn });
+    const source = lookupThroughChain(maps, { line: line - 1, column: generatedColumn });
     // Line 0 of the TypeScript is tslab's `export {};` prefix, so line N is the cell's line N.
     if (!source || source.line < 1) return undefined;
     return { cell, line: source.line, column: source.column + 1 };
+  }
+
+  private decodedMaps(cell: CompiledCell): DecodedSourceMap[] | undefined {
+    if (!this.decoded.has(cell.filename)) {
+      let maps: DecodedSourceMap[] | undefined;
+      try {
+        maps = cell.maps.length > 0 ? cell.maps.map(decodeSourceMap) : undefined;
+      } catch {
+        maps = undefined; // an unreadable map only costs line numbers
+      }
+      this.decoded.set(cell.filename, maps);
+    }
+    return this.decoded.get(cell.filename);
   }
 }

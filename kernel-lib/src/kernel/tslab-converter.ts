@@ -13,7 +13,7 @@
 import Module, { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { decodeSourceMap, splitInlineSourceMap, type DecodedSourceMap } from './source-map';
+import { splitInlineSourceMap } from './source-map';
 import { loadTslabTypeScript, tslabDirectory, type TslabTypeScript } from './tslab-modules';
 
 /** A zero-based position in a cell as tslab reports it. */
@@ -46,8 +46,8 @@ export interface ConvertedCell {
   hasToplevelAwait?: boolean;
   /** Local `.ts`/`.js` files the cell imports, compiled. */
   sideOutputs?: { path: string; data: string }[];
-  /** Maps from `output` back to the cell (CommonJS -> ES module -> TypeScript). */
-  sourceMaps: DecodedSourceMap[];
+  /** Source map JSON from `output` back to the cell (CommonJS -> ES module -> TypeScript), decoded only when an error needs it. */
+  sourceMaps: string[];
 }
 
 /** Completion candidates (UTF-16 offsets). */
@@ -82,7 +82,7 @@ interface TslabConverterModule {
  */
 export function createCellConverter(): CellConverter {
   const ts = loadTslabTypeScript();
-  const capturedMaps = new Map<string, DecodedSourceMap[]>();
+  const capturedMaps = new Map<string, string[]>();
   const converterModule = loadConverterModule(createTypeScriptView(ts, capturedMaps));
   const inner = converterModule.createConverter({ isJS: false, isBrowser: false });
   return {
@@ -111,7 +111,7 @@ export const CELL_COMPILER_OPTIONS = { inlineSourceMap: true, strictNullChecks: 
  * A stand-in for tslab's TypeScript module: every export forwards to the real
  * one, except the two calls we extend with source maps.
  */
-function createTypeScriptView(ts: TslabTypeScript, capturedMaps: Map<string, DecodedSourceMap[]>): object {
+function createTypeScriptView(ts: TslabTypeScript, capturedMaps: Map<string, string[]>): object {
   const view: Record<string, unknown> = {};
   for (const key of Object.keys(ts)) {
     Object.defineProperty(view, key, {
@@ -135,13 +135,7 @@ function createTypeScriptView(ts: TslabTypeScript, capturedMaps: Map<string, Dec
         compilerOptions: { ...options.compilerOptions, sourceMap: true, inlineSourceMap: false },
       });
       const outputText = result.outputText.replace(/\n?\/\/# sourceMappingURL=[^\n]*\s*$/, '\n');
-      try {
-        const maps = [result.sourceMapText ? decodeSourceMap(result.sourceMapText) : { lines: [] }];
-        if (mapJson) maps.push(decodeSourceMap(mapJson));
-        capturedMaps.set(outputText, maps);
-      } catch {
-        // A map we cannot read only costs line numbers in tracebacks.
-      }
+      if (result.sourceMapText && mapJson) capturedMaps.set(outputText, [result.sourceMapText, mapJson]);
       return { ...result, outputText };
     },
   });
