@@ -37,10 +37,9 @@ const closeTo = (got: ArrayLike<number>, want: ArrayLike<number>, rel = 1e-4): v
 describe('agreement with Hugging Face PEFT', () => {
   if (!ready) it.skip('skipped: needs GALORE_PEFT_PYTHON, a Python with torch, transformers and peft (see the file header)', () => {});
 
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'galore-peft-xc-'));
-  const ours = new Map<string, Float32Array>();
-
   it.runIf(ready)('PEFT loads our adapters and computes our logits; we load PEFT-made adapters', async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'galore-peft-xc-'));
+    const ours = new Map<string, Float32Array>();
     const base = tinyModel(BASE_SEED);
     await savePretrained(base, path.join(folder, 'base'));
     fs.writeFileSync(path.join(folder, 'ids.json'), JSON.stringify(Array.from(IDS)));

@@ -17,8 +17,19 @@ import { LoraAdapter } from './lora-adapter';
 import { loraTensorNames } from './lora-layer';
 import { linearModuleNames, patternValue, selectTargetModules } from './target-modules';
 
-/** File names inside an adapter folder (PEFT's). */
+/**
+ * The config file of an adapter folder (PEFT's name).
+ *
+ * @example
+ * readAdapterConfig(path.join(dir, ADAPTER_CONFIG_FILE));
+ */
 export const ADAPTER_CONFIG_FILE = 'adapter_config.json';
+/**
+ * The tensor file of an adapter folder (PEFT's name).
+ *
+ * @example
+ * await readSafetensors(path.join(dir, ADAPTER_WEIGHTS_FILE));
+ */
 export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors';
 
 /** Options of `saveAdapter`. */

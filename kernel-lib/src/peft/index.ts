@@ -9,14 +9,14 @@
  * await saveAdapter(adapter, 'out/lora');
  */
 export {
-  ALL_LINEAR, QWEN2_DEFAULT_TARGET_MODULES, isLoraInit, loraScaling, resolveLoraConfig,
+  ALL_LINEAR, QWEN2_DEFAULT_TARGET_MODULES, isLoraInit, isPissa, loraScaling, pissaIterations, resolveLoraConfig,
   type LoraConfig, type LoraInit, type LoraOptions,
 } from './lora-config';
 export { linearModuleNames, patternValue, selectTargetModules } from './target-modules';
 export { gaussianMatrix32, initialLoraFactors, kaimingUniform, kaimingUniformBound, pissaFactors, type LoraFactors } from './lora-init';
 export { seededDropout } from './dropout';
 export { detached, doraMergedWeight, doraUnmergedWeight, doraWeightNorm } from './dora';
-export { LoraLayer, PEFT_PREFIX, loraTensorNames, type LoraTensorNames } from './lora-layer';
+export { LoraLayer, PEFT_PREFIX, loraTensorNames, type LoraBase, type LoraLayerOptions, type LoraTensorNames } from './lora-layer';
 export { LoraAdapter, attachedAdapter, loraAdapter } from './lora-adapter';
 export { adapterTrainingView, type TrainableAdapter } from './training-view';
 export {

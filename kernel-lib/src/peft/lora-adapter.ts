@@ -34,7 +34,12 @@ export function loraAdapter(model: Qwen2ForCausalLM, options: LoraOptions = {}):
   return new LoraAdapter(model, resolveLoraConfig(options));
 }
 
-/** The adapter attached to a model by `loraAdapter`, if any. */
+/**
+ * The adapter attached to a model by `loraAdapter` or `loadAdapter`, if any.
+ *
+ * @example
+ * attachedAdapter(model)?.unload(); // back to the plain model
+ */
 export function attachedAdapter(model: Qwen2ForCausalLM): LoraAdapter | undefined {
   return attached.get(model);
 }

@@ -63,10 +63,20 @@ export interface LoraConfig {
   seed: number;
 }
 
-/** PEFT's default LoRA targets for Qwen2 (`TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING`). */
+/**
+ * PEFT's default LoRA targets for Qwen2 (`TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING`).
+ *
+ * @example
+ * loraAdapter(model, { target_modules: QWEN2_DEFAULT_TARGET_MODULES }); // same as leaving it out
+ */
 export const QWEN2_DEFAULT_TARGET_MODULES: readonly string[] = ['q_proj', 'v_proj'];
 
-/** PEFT's shorthand for "every linear layer except the output head". */
+/**
+ * PEFT's shorthand for "every linear layer except the output head".
+ *
+ * @example
+ * loraAdapter(model, { target_modules: ALL_LINEAR });
+ */
 export const ALL_LINEAR = 'all-linear';
 
 /**
@@ -92,14 +102,25 @@ export function isLoraInit(v: unknown): v is LoraInit {
   return typeof v === 'boolean' || v === 'gaussian' || v === 'pissa' || (typeof v === 'string' && /^pissa_niter_\d+$/.test(v));
 }
 
-/** The power iterations of `'pissa_niter_N'`, or null for every other init. */
+/**
+ * The power iterations of `'pissa_niter_N'`, or null for every other init.
+ *
+ * @example
+ * pissaIterations('pissa_niter_4'); // 4
+ * pissaIterations('pissa');         // null
+ */
 export function pissaIterations(init: LoraInit): number | null {
   if (typeof init !== 'string') return null;
   const m = /^pissa_niter_(\d+)$/.exec(init);
   return m ? Number(m[1]) : null;
 }
 
-/** True for `'pissa'` and `'pissa_niter_N'`. */
+/**
+ * True for `'pissa'` and `'pissa_niter_N'` (inits that rewrite the base weight).
+ *
+ * @example
+ * isPissa('pissa_niter_2'); // true
+ */
 export function isPissa(init: LoraInit): boolean {
   return init === 'pissa' || pissaIterations(init) !== null;
 }

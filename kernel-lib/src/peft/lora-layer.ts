@@ -16,7 +16,12 @@ import type { SeededRandom } from '../util/random';
 import { doraMergedWeight, doraUnmergedWeight, doraWeightNorm } from './dora';
 import { seededDropout } from './dropout';
 
-/** Prefix of every adapter tensor in PEFT's files: `base_model.model.` + the module name. */
+/**
+ * Prefix of every adapter tensor in PEFT's files (then the module name).
+ *
+ * @example
+ * `${PEFT_PREFIX}model.layers.0.self_attn.q_proj.lora_A.weight`;
+ */
 export const PEFT_PREFIX = 'base_model.model.';
 
 /** PEFT's saved tensor names of one module's adapter. */
@@ -39,13 +44,14 @@ export function loraTensorNames(moduleName: string): LoraTensorNames {
   return { A: `${p}.lora_A.weight`, B: `${p}.lora_B.weight`, magnitude: `${p}.lora_magnitude_vector` };
 }
 
-/** What a `LoraLayer` needs from its base module. */
+/** What a `LoraLayer` needs from its base module (its variables, shared with the model). */
 export interface LoraBase {
   moduleName: string;
   weight: tf.Variable;
   bias?: tf.Variable;
 }
 
+/** Hyper-parameters and initial factors of one `LoraLayer`. */
 export interface LoraLayerOptions {
   r: number;
   alpha: number;
