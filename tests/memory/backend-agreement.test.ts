@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../kernel-lib/src/backend/select-backend';
-import { activationBytes, backwardWorkspaceBytes } from '../../kernel-lib/src/memory/activation-bytes';
+import { activationBytes } from '../../kernel-lib/src/memory/activation-bytes';
+import { backwardWorkspaceBytes } from '../../kernel-lib/src/memory/backward-workspace';
 import { trackBackendBuffers } from '../../kernel-lib/src/memory/buffer-tracker';
 import { memoryLedger } from '../../kernel-lib/src/memory/memory-ledger';
 import { Qwen2ForCausalLM } from '../../kernel-lib/src/model/causal-lm';
@@ -26,7 +27,6 @@ const within1pct = (measured: number, ledger: number) => {
 };
 
 const OPTIM_DIR = path.join(__dirname, '../../kernel-lib/src/optim');
-const PEFT_DIR = path.join(__dirname, '../../kernel-lib/src/peft');
 
 function tokenIds(cfg: Qwen2Config, n: number): Int32Array {
   return Int32Array.from({ length: n }, (_, i) => (i * 7 + 3) % cfg.vocab_size);
@@ -132,8 +132,53 @@ describe('GaLore-AdamW states vs the optimizer', () => {
   }
 });
 
-describe('LoRA vs the real adapters', () => {
-  it.todo(`LoRA adapters: A/B (+ DoRA magnitude) weights, gradients and AdamW states${fs.existsSync(PEFT_DIR) ? '' : ' (peft/ not written yet)'}`);
+describe('LoRA vs the real adapters (peft/)', () => {
+  const cases: [string, Qwen2Config, string[], number, number][] = [
+    ['all linear modules, r 4, batch 2 x 16', tinyConfig(), ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], 2, 16],
+    ['q_proj and v_proj (PEFT default), r 4, batch 1 x 8', tinyConfig(), ['q_proj', 'v_proj'], 1, 8],
+    ['o_proj and up_proj, tied, r 4, batch 2 x 12', tinyConfig({ tie_word_embeddings: true }), ['o_proj', 'up_proj'], 2, 12],
+  ];
+  for (const [label, cfg, targets, B, T] of cases) {
+    it(label, async () => {
+      const { loraAdapter } = await import('../../kernel-lib/src/peft/lora-adapter');
+      const ledger = memoryLedger(cfg, 'lora', { loraR: 4, loraTargets: targets, batchSize: B, seqLen: T });
+      const tracker = trackBackendBuffers();
+      const model = Qwen2ForCausalLM.init(cfg, 5);
+      const adapter = loraAdapter(model, { r: 4, lora_alpha: 8, target_modules: targets, init_lora_weights: false });
+      const params = adapter.trainableParams();
+      within1pct(tracker.liveBytes(), ledger.weights);
+      expect(params.map((p) => p.name).sort()).toEqual(ledger.params.filter((r) => r.trainable).map((r) => r.name).sort());
+
+      const ids = tokenIds(cfg, B * T);
+      let atBackwardStart = -1;
+      const probe = tf.customGrad(((x: tf.Tensor, _save: tf.GradSaveFunc) => ({
+        value: tf.clone(x),
+        gradFunc: (dy: tf.Tensor) => { atBackwardStart = tracker.liveBytes(); return dy; },
+      })) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor) => tf.Tensor;
+      const before = tracker.liveBytes();
+      tracker.resetPeak();
+      const { value, grads } = tf.variableGrads(() => probe(model.loss(ids, ids, B, T)) as tf.Scalar, params.map((p) => p.variable));
+      const peak = tracker.peakBytes() - before;
+      tracker.stop();
+      value.dispose();
+      const gradBytes = Object.values(grads).reduce((s, g) => s + g.size * 4, 0);
+      expect(gradBytes).toBe(ledger.gradients);
+      within1pct(atBackwardStart - before, ledger.activations.total);
+      within1pct(peak, ledger.activations.total + ledger.gradients + ledger.backwardWorkspace);
+
+      const byVar = new Map(params.map((p) => [p.variable.name, p.name]));
+      const named: Record<string, tf.Tensor> = {};
+      for (const [v, g] of Object.entries(grads)) named[byVar.get(v)!] = g;
+      const opt = new AdamW();
+      const m0 = tf.memory().numBytes;
+      opt.step(params, named, 1e-3);
+      within1pct(tf.memory().numBytes - m0, ledger.optimizerStates);
+      for (const g of Object.values(grads)) g.dispose();
+      opt.dispose();
+      adapter.unload();
+      model.dispose();
+    });
+  }
 });
 
 describe('activations: saved tensors and the forward+backward peak vs live wasm buffers', () => {

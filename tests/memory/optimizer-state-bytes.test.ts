@@ -84,11 +84,11 @@ describe('parameter groups', () => {
     const a = loraAdapterShapes(cfg, { r: 4, targets: ['k_proj', 'down_proj'], dora: true });
     expect(a.length).toBe(2 * 2 * 3);
     expect(a.slice(0, 3)).toEqual([
-      { name: 'model.layers.0.self_attn.k_proj.lora_A.weight', shape: [4, 32] },
-      { name: 'model.layers.0.self_attn.k_proj.lora_B.weight', shape: [16, 4] },
-      { name: 'model.layers.0.self_attn.k_proj.lora_magnitude', shape: [16] },
+      { name: 'base_model.model.model.layers.0.self_attn.k_proj.lora_A.weight', shape: [4, 32] },
+      { name: 'base_model.model.model.layers.0.self_attn.k_proj.lora_B.weight', shape: [16, 4] },
+      { name: 'base_model.model.model.layers.0.self_attn.k_proj.lora_magnitude_vector', shape: [16] },
     ]);
-    expect(a[3]).toEqual({ name: 'model.layers.0.mlp.down_proj.lora_A.weight', shape: [4, 56] });
+    expect(a[3]).toEqual({ name: 'base_model.model.model.layers.0.mlp.down_proj.lora_A.weight', shape: [4, 56] });
     // all seven modules, r = 8: per layer 8 * (32 + 32 + 32 + 32 + 32 + 32 + 56) + 8 * (32 + 16 + 16 + 32 + 56 + 56 + 32)
     const all = loraAdapterShapes(cfg, { r: 8, targets: 'all' });
     expect(all.reduce((s, x) => s + x.shape[0] * x.shape[1], 0)).toBe(2 * (8 * 248 + 8 * 240));

@@ -58,10 +58,11 @@ export interface ActivationOptions {
   seqLen: number;
   /**
    * LoRA adapters on these linear modules (short names) with rank r: each
-   * adapted module also saves, under the assumed adapter forward
-   * `base(x) + scale * B(A(x))`, x [N, in] and A [r, in] (first linear),
-   * A x [N, r] and B [out, r] (second linear), the product [N, out] and the
-   * scalar (Mul by scale) and both addends [N, out] (Add).
+   * adapted module's forward (peft/lora-layer.ts, no dropout, no DoRA)
+   * `base(x) + scaling * B(A(x))` also saves x [N, in] and A [r, in] (first
+   * linear), A x [N, r] and B [out, r] (second linear), the product [N, out]
+   * and the scalar (Mul by scaling) and both addends [N, out] (Add):
+   * N (in + r + 3 out) + 1 activations and r (in + out) weight copies.
    */
   lora?: { r: number; targets: readonly string[] };
 }
@@ -156,42 +157,3 @@ export function activationBytes(cfg: Qwen2Config, opts: ActivationOptions): Acti
   return out;
 }
 
-/**
- * Bytes the backward pass holds at its end beyond the weight gradients, for
- * full-parameter training (every weight trainable): tfjs keeps every
- * gradient it forms (of each activation, and the temporaries our custom
- * gradients create: transposes, softmax's dy*y, cross-entropy's four
- * [N, V] tensors) until `tf.variableGrads` returns, and the saved tensors
- * stay alive until then too. So the peak of one forward+backward is
- * saved activations + weight gradients + this. In float32 elements:
- *
- *   per layer   35 N d + 12 N kvd + 8 N f + 4 B H T^2 + 4 N + 4 D^2
- *   head        5 N V + 5 N d + 2 N       (cross-entropy 4 N V, lm_head
- *                                          dx and dy^T, final norm)
- *   token ids   N int32 (the ids' zero gradient)
- *   tied embeddings: + 2 V d (the two [V, d] gradients and their sum
- *                    coexist for a moment)
- *
- * A gradient reached through k paths costs k tensors (tfjs sums pairwise
- * and frees only the older partial sum); reshape gradients share buffers.
- * LoRA and other partial training are not covered (frozen weights still get
- * a dW from `linear`'s custom gradient when their input carries a gradient);
- * the ledger reports them with the full-training figure as an upper bound.
- *
- * @example
- * backwardWorkspaceBytes(cfg, { batchSize: 2, seqLen: 16 });
- */
-export function backwardWorkspaceBytes(cfg: Qwen2Config, opts: ActivationOptions): number {
-  const { batchSize: B, seqLen: T } = opts;
-  const N = B * T;
-  const d = cfg.hidden_size;
-  const f = cfg.intermediate_size;
-  const H = cfg.num_attention_heads;
-  const D = headDim(cfg);
-  const kvd = cfg.num_key_value_heads * D;
-  const V = cfg.vocab_size;
-  const perLayer = 35 * N * d + 12 * N * kvd + 8 * N * f + 4 * B * H * T * T + 4 * N + 4 * D * D;
-  const head = 5 * N * V + 5 * N * d + 2 * N;
-  const tied = cfg.tie_word_embeddings ? 2 * V * d : 0;
-  return FLOAT32_BYTES * (cfg.num_hidden_layers * perLayer + head + tied) + 4 * N;
-}

@@ -69,7 +69,7 @@ export function ledgerTable(ledgers: MemoryLedger[], unit?: ByteUnit): string {
 }
 
 /** Weight names with the layer index replaced by `*`, so the 24 copies of a module share a row. */
-const kindOf = (name: string) => name.replace(/^model\.layers\.\d+\./, 'layers.*.').replace(/^model\./, '');
+const kindOf = (name: string) => name.replace(/^(base_model\.model\.)?model\.layers\.\d+\./, 'layers.*.').replace(/^model\./, '');
 
 /**
  * One ledger's weights grouped by kind (`layers.*.mlp.up_proj.weight` x L):

@@ -4,7 +4,8 @@
  * Pure functions of the config: no tensors are made.
  */
 import { Qwen2Config, weightShapes } from '../model/config';
-import { ActivationBytes, activationBytes, backwardWorkspaceBytes } from './activation-bytes';
+import { ActivationBytes, activationBytes } from './activation-bytes';
+import { backwardWorkspaceBytes } from './backward-workspace';
 import {
   Blockwise8bitLayout, DEFAULT_8BIT_LAYOUT, FLOAT32_BYTES, GaloreProjType, galoreStateLayout, momentParts, numel,
 } from './optimizer-state-bytes';
@@ -94,7 +95,7 @@ export interface MemoryLedger {
   optimizerStateReduction: number;
   /** Tensors saved for the backward pass (see activation-bytes.ts). */
   activations: ActivationBytes;
-  /** Gradient temporaries the backward pass holds until it ends (see activation-bytes.ts). */
+  /** Gradient temporaries the backward pass holds until it ends (see backward-workspace.ts). */
   backwardWorkspace: number;
   /** weights + gradients + optimizerStates + activations + backwardWorkspace: the peak of a training step. */
   total: number;
@@ -187,17 +188,18 @@ export function memoryLedger(cfg: Qwen2Config, method: LedgerMethod, options: Me
   const gradients = layerwise ? Math.max(0, ...trainable.map((r) => r.gradientBytes)) : sum(trainable.map((r) => r.gradientBytes));
   const optimizerStates = sum(params.map((r) => r.stateBytes));
   const targets = loraTargets === 'all' || loraTargets === 'all-linear' ? LINEAR_MODULE_NAMES : loraTargets;
-  const activations = activationBytes(cfg, { batchSize, seqLen, ...(method === 'lora' ? { lora: { r: loraR, targets } } : {}) });
-  const backwardWorkspace = backwardWorkspaceBytes(cfg, { batchSize, seqLen });
+  const lora = method === 'lora' ? { lora: { r: loraR, targets } } : {};
+  const activations = activationBytes(cfg, { batchSize, seqLen, ...lora });
+  const backwardWorkspace = backwardWorkspaceBytes(cfg, { batchSize, seqLen, ...lora });
 
   const assumptions = [
     'float32 weights, gradients and 32-bit optimizer states (what our TensorFlow.js code holds)',
     `activations: tensors our forward pass saves for the backward pass at batch ${batchSize} x ${seqLen} tokens on the wasm backend, including the copies of weights the tape keeps`,
-    'backward workspace: gradient temporaries tfjs keeps until the backward pass ends (full-training figure)',
+    'backward workspace: gradients of activations and temporaries tfjs keeps until the backward pass ends (and, with LoRA, the dW our linear layers form for frozen weights)',
   ];
   if (eightBit) assumptions.push(`8-bit moments: 1 byte per element + one float32 absmax per ${layout.blockSize} elements; tensors under ${layout.minSize} elements keep float32 moments`);
   if (method === 'galore') assumptions.push(`GaLore (proj_type ${projType}) on ${galoreModules.join(', ')}; the embedding${cfg.tie_word_embeddings ? ' (tied to lm_head)' : ' and lm_head'}, norms and biases keep ${eightBit ? '8-bit ' : ''}AdamW states`);
-  if (method === 'lora') assumptions.push(`LoRA r=${loraR} on ${targets.join(', ')}${options.dora ? ' with DoRA magnitudes' : ''}; base weights frozen (no gradient, no state); the backward workspace is the full-training figure, an upper bound`);
+  if (method === 'lora') assumptions.push(`LoRA r=${loraR} on ${targets.join(', ')}${options.dora ? ' with DoRA magnitudes' : ''}; base weights frozen (no gradient, no state); no dropout${options.dora ? '; DoRA\'s extra activations are not modelled' : ''}`);
   if (layerwise) assumptions.push('layer-wise: gradients of the whole model never coexist; peak gradient memory is the largest single trainable weight\'s gradient');
 
   const ledger: MemoryLedger = {

@@ -41,8 +41,9 @@ export interface LoraShapeOptions {
 /**
  * LoRA adapter weights for every targeted linear module of every layer, as
  * PEFT lays them out for W [out, in]: A [r, in], B [out, r], and with DoRA a
- * magnitude [out]. Names are `<module>.lora_A.weight`, `<module>.lora_B.weight`,
- * `<module>.lora_magnitude`.
+ * magnitude [out]. Names as PEFT saves them (and peft/lora-layer.ts):
+ * `base_model.model.<module>.lora_A.weight`, `...lora_B.weight`,
+ * `...lora_magnitude_vector`.
  *
  *   params = sum over targets (r * in + out * r (+ out with DoRA))
  *
@@ -62,9 +63,10 @@ export function loraAdapterShapes(cfg: Qwen2Config, opts: LoraShapeOptions): Ada
     const m = /^(model\.layers\.\d+\.(?:self_attn|mlp)\.([a-z_]+))\.weight$/.exec(name);
     if (!m || !targets.includes(m[2])) continue;
     const [o, i] = shape;
-    out.push({ name: `${m[1]}.lora_A.weight`, shape: [opts.r, i] });
-    out.push({ name: `${m[1]}.lora_B.weight`, shape: [o, opts.r] });
-    if (opts.dora) out.push({ name: `${m[1]}.lora_magnitude`, shape: [o] });
+    const p = `base_model.model.${m[1]}`;
+    out.push({ name: `${p}.lora_A.weight`, shape: [opts.r, i] });
+    out.push({ name: `${p}.lora_B.weight`, shape: [o, opts.r] });
+    if (opts.dora) out.push({ name: `${p}.lora_magnitude_vector`, shape: [o] });
   }
   return out;
 }
