@@ -140,6 +140,9 @@ while (!stopRequested && step < 100000) {{
         reply = self.kernel.reply_for(execute_id, timeout=30)
         self.assertEqual(reply["content"]["status"], "ok")
         messages = self.kernel.iopub_until_idle(execute_id)
+        # After each comm message's idle the kernel says again that the running cell keeps it busy.
+        busy = [m for m in messages if m["msg_type"] == "status" and m["content"]["execution_state"] == "busy"]
+        self.assertGreaterEqual(len(busy), 4)
         results = [m["content"]["data"]["text/plain"] for m in messages if m["msg_type"] == "execute_result"]
         self.assertEqual(results, ["'stopped=true logEvery=1'"])
         lines = stdout_text(messages).splitlines()
