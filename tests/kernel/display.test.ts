@@ -3,6 +3,7 @@
  * (a hook on globalThis), a stock tslab kernel (globalThis.__tslab__) and
  * plain Node.
  */
+import { inspect } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   KERNEL_HOOK_KEY,
@@ -14,6 +15,8 @@ import {
   mimeBundleOf,
   normalizeMimeBundle,
   openComm,
+  plainTextOf,
+  stripAsyncHookFields,
   registerCommTarget,
   richMimeBundle,
   type GaloreKernelHook,
@@ -77,6 +80,19 @@ describe('MIME bundles', () => {
       'text/html': '<pre>a &lt; b</pre>',
       'text/plain': 'a < b',
     });
+  });
+
+  it('drops the async-hook fields Node 20 adds to promises under AsyncLocalStorage', async () => {
+    const { AsyncLocalStorage } = await import('node:async_hooks');
+    const text = await new AsyncLocalStorage<{ parent: string }>().run({ parent: 'secret parent' }, async () => {
+      const settled = Promise.resolve(3);
+      await settled;
+      expect(inspect({ settled })).toMatch(/async_id_symbol/); // what we clean up is really there
+      return plainTextOf({ settled });
+    });
+    expect(text).not.toMatch(/async_id|kResourceStore|secret parent/);
+    expect(text.replace(/\s+/g, ' ')).toBe('{ settled: Promise { 3 } }');
+    expect(stripAsyncHookFields('Promise {\n  <pending>,\n  [Symbol(kResourceStore)]: { a: { b: [1, 2] } }\n}')).toBe('Promise {\n  <pending>\n}');
   });
 
   it('normalizes binary to base64 and JSON strings to objects', () => {

@@ -18,6 +18,7 @@ export {
   richMimeBundle,
   mimeBundleOf,
   plainTextOf,
+  stripAsyncHookFields,
   normalizeMimeBundle,
   isJsonMimeType,
   escapeHtml,

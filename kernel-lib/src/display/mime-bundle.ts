@@ -82,7 +82,39 @@ export function mimeBundleOf(value: unknown): MimeBundle {
  * plainTextOf('abc'); // "'abc'"
  */
 export function plainTextOf(value: unknown): string {
-  return inspect(value, { colors: false, depth: 4, maxArrayLength: 100, breakLength: 100 });
+  const text = inspect(value, { colors: false, depth: 4, maxArrayLength: 100, breakLength: 100 });
+  return text.includes('[Symbol(async_id_symbol)]') ? stripAsyncHookFields(text) : text;
+}
+
+/**
+ * Node 20 tags promises with async-hook fields once `AsyncLocalStorage` is in
+ * use (our kernel uses it to route output); they are noise in a displayed
+ * value. Removes `[Symbol(async_id_symbol)]: 12`-style entries, whatever
+ * their (possibly nested) value.
+ *
+ * @example
+ * stripAsyncHookFields('Promise {\n  3,\n  [Symbol(async_id_symbol)]: 9\n}'); // 'Promise {\n  3\n}'
+ */
+export function stripAsyncHookFields(text: string): string {
+  const key = /,?\s*\[Symbol\((?:async_id_symbol|trigger_async_id_symbol|kResourceStore)\)\]: /g;
+  let out = '';
+  let from = 0;
+  for (let match = key.exec(text); match; match = key.exec(text)) {
+    out += text.slice(from, match.index);
+    let depth = 0;
+    let i = match.index + match[0].length;
+    for (; i < text.length; i++) {
+      const c = text[i];
+      if (c === '{' || c === '[' || c === '(') depth++;
+      else if (c === '}' || c === ']' || c === ')') {
+        if (depth === 0) break;
+        depth--;
+      } else if ((c === ',' || c === '\n') && depth === 0) break;
+    }
+    from = i;
+    key.lastIndex = i;
+  }
+  return out + text.slice(from);
 }
 
 /**
