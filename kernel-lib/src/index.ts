@@ -54,10 +54,47 @@ export { clipGradNorm } from './train/grad-clip';
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint } from './train/checkpoint';
 export { sampleMemory } from './train/memory-probe';
 export { evaluateNll } from './cli/eval-command';
+export { localGradientEngine } from './train/gradient-engine';
+export type { GradientEngine, BatchGradients } from './train/gradient-engine';
 
 // optimizers
 export { adamW, AdamW } from './optim/adamw';
 export type { Optimizer, OptimizerSnapshot, TrainableParam, StateTensor } from './optim/optimizer';
+export { galoreAdamW, GaLoreAdamW } from './optim/galore-adamw';
+export type { GaLoreParamInfo } from './optim/galore-adamw';
+export { resolveGaLoreOptions } from './optim/galore-options';
+export type { GaLoreAdamWOptions, MomentsOnRefresh } from './optim/galore-options';
+export { GaLoreProjector, projectionSide, PROJ_TYPES } from './optim/galore-projector';
+export type { ProjType, ProjectionSide, ProjectorConfig } from './optim/galore-projector';
+export { adamW8bit, AdamW8bit } from './optim/adamw-8bit';
+export type { AdamW8bitOptions } from './optim/adamw-8bit';
+export { quantizeBlockwise, dequantizeBlockwise, dynamicQuantMap, BLOCK_SIZES } from './optim/quantize-blockwise';
+export type { QuantizedBlocks, BlockSize } from './optim/quantize-blockwise';
+export { splitGaloreParams, matchesGaloreTarget, parseGaloreTarget, DECODER_LINEAR_WEIGHTS } from './optim/param-groups';
+export type { GaloreTarget } from './optim/param-groups';
+export { subspaceOverlap, energyFraction } from './optim/subspace-stats';
+export type { SubspaceStats } from './optim/subspace-stats';
+export { truncatedSvd, exactTruncatedSvd } from './linalg/truncated-svd';
+export { randomizedSvd } from './linalg/randomized-svd';
+export type { RandomizedSvdOptions } from './linalg/randomized-svd';
+export { disposeSvd } from './linalg/svd-types';
+export type { TruncatedSvd, SvdMethod, SingularSide } from './linalg/svd-types';
+export { jacobiSvd } from './linalg/exact-svd';
+
+// parameter-efficient fine-tuning (LoRA family)
+export * from './peft';
+
+// memory ledger
+export { memoryLedger, LEDGER_METHODS } from './memory/memory-ledger';
+export type { MemoryLedger, MemoryLedgerOptions, LedgerMethod, LedgerOptimizer, ParameterLedgerRow, OptimizerStateBreakdown } from './memory/memory-ledger';
+export { momentBytes, momentParts, adamWStateBytes, galoreStateLayout, galoreStateBytes, DEFAULT_8BIT_LAYOUT } from './memory/optimizer-state-bytes';
+export type { Blockwise8bitLayout } from './memory/optimizer-state-bytes';
+export { activationBytes } from './memory/activation-bytes';
+export type { ActivationBytes } from './memory/activation-bytes';
+export { ledgerTable, parameterTable } from './memory/ledger-table';
+export { galorePaperComparison, paperComparisonTable, GALORE_PAPER_REDUCTION } from './memory/paper-comparison';
+export { QWEN2_0_5B_INSTRUCT, LLAMA_7B_SHAPE, REFERENCE_CONFIGS } from './memory/reference-configs';
+export { trackBackendBuffers } from './memory/buffer-tracker';
 
 // metrics, data
 export * from './metrics';

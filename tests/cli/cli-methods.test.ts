@@ -37,6 +37,21 @@ describe('train --method galore / --optim adamw8bit', () => {
     expect(losses(path.join(c, 'train_log.jsonl'))).toEqual(full); // 3 restored + 2 resumed steps, bit for bit
   });
 
+  it('LoRA trains an adapter saved in PEFT format, and --adapter continues from it', async () => {
+    const a = path.join(dir, 'lora-a');
+    const lines: string[] = [];
+    expect(await runCli([...common(a), '--method', 'lora', '--lora-r', '4', '--lora-alpha', '8', '--lora-target', 'all-linear'], (l) => lines.push(l))).toBe(0);
+    expect(lines.join('\n')).toMatch(/trainable params: [\d,]+ \|\| all params: [\d,]+ \|\| trainable%: [\d.]+/);
+    const cfg = JSON.parse(fs.readFileSync(path.join(a, 'adapter_config.json'), 'utf8'));
+    expect(cfg.r).toBe(4);
+    expect(fs.existsSync(path.join(a, 'adapter_model.safetensors'))).toBe(true);
+    expect(fs.existsSync(path.join(a, 'model.safetensors'))).toBe(false); // the base is not re-saved
+    const first = losses(path.join(a, 'train_log.jsonl'));
+    const b = path.join(dir, 'lora-b');
+    expect(await quiet([...common(b), '--method', 'lora', '--adapter', a])).toBe(0);
+    expect(losses(path.join(b, 'train_log.jsonl'))[0]).toBeLessThan(first[0]); // starts from the trained adapter
+  });
+
   it('rejects unknown methods and options by name', async () => {
     expect(await quiet([...common(path.join(dir, 'x')), '--method', 'sgd'])).toBe(2);
     expect(await quiet([...common(path.join(dir, 'x')), '--method', 'galore', '--proj-type', 'diagonal'])).toBe(2);

@@ -3,6 +3,7 @@ import { collate } from '../data/batching';
 import { readSftJsonl, SftExample } from '../data/sft-examples';
 import type { Qwen2ForCausalLM } from '../model/causal-lm';
 import { loadPretrained } from '../model/model-folder';
+import { loadAdapter } from '../peft/adapter-io';
 import { numberFlag, parseCommandArgs, positiveInt, requiredFlag } from './args';
 
 /** Mean negative log-likelihood per labelled token and perplexity. */
@@ -37,11 +38,12 @@ export function evaluateNll(model: Qwen2ForCausalLM, examples: SftExample[], o: 
 /** `galore-lab eval --model DIR --data FILE [--json] [--batch-size B --seq-len L]`. */
 export async function evalCommand(argv: string[], out: (line: string) => void): Promise<number> {
   const v = parseCommandArgs(argv, {
-    model: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' },
+    model: { type: 'string' }, adapter: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' },
     'batch-size': { type: 'string' }, 'seq-len': { type: 'string' },
   }, 'eval');
   const { model, tokenizer } = await loadPretrained(requiredFlag(v, 'model', 'eval'));
   try {
+    if (typeof v.adapter === 'string') (await loadAdapter(model, v.adapter)).eval();
     const examples = readSftJsonl(requiredFlag(v, 'data', 'eval'), tokenizer, { vocabSize: model.config.vocab_size });
     const r = evaluateNll(model, examples, {
       batchSize: numberFlag(v, 'batch-size', 8, positiveInt, 'a positive integer'),

@@ -1,5 +1,6 @@
 import { generate } from '../model/generation';
 import { loadPretrained } from '../model/model-folder';
+import { loadAdapter } from '../peft/adapter-io';
 import { applyChatTemplate } from '../tokenizer/chat-template';
 import { UsageError, nonNegativeInt, numberFlag, parseCommandArgs, positiveInt, requiredFlag } from './args';
 
@@ -23,11 +24,12 @@ export function samplingFromFlags(v: Record<string, unknown>) {
 
 /** `galore-lab generate --model DIR --prompt TEXT [--chat] [--system TEXT] [sampling flags]`: streams the answer. */
 export async function generateCommand(argv: string[], out: (line: string) => void): Promise<number> {
-  const v = parseCommandArgs(argv, { model: { type: 'string' }, prompt: { type: 'string' }, chat: { type: 'boolean' }, system: { type: 'string' }, ...SAMPLING_FLAGS }, 'generate');
+  const v = parseCommandArgs(argv, { model: { type: 'string' }, adapter: { type: 'string' }, prompt: { type: 'string' }, chat: { type: 'boolean' }, system: { type: 'string' }, ...SAMPLING_FLAGS }, 'generate');
   const prompt = requiredFlag(v, 'prompt', 'generate');
   const sampling = samplingFromFlags(v);
   const { model, tokenizer } = await loadPretrained(requiredFlag(v, 'model', 'generate'));
   try {
+    if (typeof v.adapter === 'string') (await loadAdapter(model, v.adapter)).eval();
     if (!tokenizer) throw new UsageError(`${v.model}: the model folder has no tokenizer.json`);
     const text = v.chat
       ? applyChatTemplate([...(v.system ? [{ role: 'system' as const, content: v.system as string }] : []), { role: 'user', content: prompt }], { addGenerationPrompt: true })

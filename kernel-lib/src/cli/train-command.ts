@@ -6,6 +6,8 @@ import { adamW } from '../optim/adamw';
 import { adamW8bit } from '../optim/adamw-8bit';
 import { galoreAdamW } from '../optim/galore-adamw';
 import { parseGaloreTarget } from '../optim/param-groups';
+import { attachLoraFromFlags, LORA_FLAGS } from '../peft/lora-flags';
+import { saveAdapter } from '../peft/adapter-io';
 import type { Optimizer } from '../optim/optimizer';
 import type { SchedulerName } from '../train/lr-schedule';
 import { trainModel } from '../train/trainer';
@@ -20,7 +22,8 @@ export const TRAIN_FLAGS: FlagSpec = {
   'max-grad-norm': { type: 'string' }, seed: { type: 'string' }, 'no-shuffle': { type: 'boolean' }, log: { type: 'string' },
   'save-every': { type: 'string' }, optim: { type: 'string' }, layerwise: { type: 'boolean' },
   rank: { type: 'string' }, 'update-proj-gap': { type: 'string' }, scale: { type: 'string' }, 'proj-type': { type: 'string' },
-  'galore-svd': { type: 'string' }, 'galore-moments': { type: 'string' }, 'galore-target': { type: 'string' }, resume: { type: 'string' }, 'save-dtype': { type: 'string' }, quiet: { type: 'boolean' },
+  'galore-svd': { type: 'string' }, 'galore-moments': { type: 'string' }, 'galore-target': { type: 'string' },
+  ...LORA_FLAGS, resume: { type: 'string' }, 'save-dtype': { type: 'string' }, quiet: { type: 'boolean' },
 };
 
 /** Build the optimizer a `--method` asks for. */
@@ -35,7 +38,7 @@ export function optimizerFromFlags(v: Record<string, unknown>): Optimizer {
   const optim = (v.optim as string | undefined) ?? 'adamw';
   if (!['adamw', 'adamw8bit'].includes(optim)) throw new UsageError(`--optim must be adamw or adamw8bit, got "${optim}"`);
   if (v.layerwise) throw new UsageError('--layerwise is not available yet (layer-wise updates are planned for issue 3)');
-  if (method === 'full') return optim === 'adamw8bit' ? adamW8bit({ betas, eps, weightDecay }) : adamW({ betas, eps, weightDecay });
+  if (method === 'full' || method === 'lora') return optim === 'adamw8bit' ? adamW8bit({ betas, eps, weightDecay }) : adamW({ betas, eps, weightDecay });
   if (method === 'galore') {
     const oneOf = (name: string, allowed: string[], fallback: string): string => {
       const val = (v[name] as string | undefined) ?? fallback;
@@ -54,7 +57,7 @@ export function optimizerFromFlags(v: Record<string, unknown>): Optimizer {
       stateBits: optim === 'adamw8bit' ? 8 : 32,
     });
   }
-  throw new UsageError(`--method ${method}: unknown method (expected full or galore)`);
+  throw new UsageError(`--method ${method}: unknown method (expected full, lora or galore)`);
 }
 
 /**
@@ -95,14 +98,23 @@ export async function trainCommand(argv: string[], out: (line: string) => void):
     const examples = readSftJsonl(dataFile, tokenizer, { vocabSize: model.config.vocab_size });
     fs.mkdirSync(outDir, { recursive: true });
     out(`training ${modelDir} (${(model.weightBytes() / 4).toLocaleString('en-US')} parameters) on ${examples.length} examples from ${dataFile}`);
-    const result = await trainModel(model, optimizer, examples, opts, tokenizer?.padTokenId ?? 0);
-    await savePretrained(model, outDir, { dtype: saveDtype === 'bf16' ? 'BF16' : 'F32', tokenizer });
+    const method = (v.method as string | undefined) ?? 'full';
+    if (method !== 'lora' && (v.adapter !== undefined)) throw new UsageError('--adapter is only for --method lora');
+    const lora = method === 'lora' ? await attachLoraFromFlags(model, v, { seed: opts.seed }) : null;
+    if (lora) out(lora.report);
+    const result = await trainModel(lora ? lora.trainingModel : model, optimizer, examples, opts, tokenizer?.padTokenId ?? 0);
+    if (lora) {
+      await saveAdapter(lora.adapter, outDir, { baseModelNameOrPath: modelDir, dtype: saveDtype === 'bf16' ? 'BF16' : 'F32' });
+      tokenizer?.save(outDir);
+    } else {
+      await savePretrained(model, outDir, { dtype: saveDtype === 'bf16' ? 'BF16' : 'F32', tokenizer });
+    }
     const losses = result.log.map((r) => r.loss);
     const last = result.log[result.log.length - 1];
     out(`loss ${losses[0]?.toFixed(4)} -> ${last?.loss.toFixed(4)}  ${sparkline(losses)}`);
     out(`${result.steps} steps in ${(result.wallMs / 1000).toFixed(1)} s; tensors held at step end ${formatBytes(last?.memory ?? 0)}` +
       (last?.wasm_heap ? `; wasm heap ${formatBytes(last.wasm_heap)}` : ''));
-    out(`saved model -> ${outDir}; log -> ${opts.logFile}`);
+    out(`saved ${method === 'lora' ? 'adapter (PEFT format)' : 'model'} -> ${outDir}; log -> ${opts.logFile}`);
   } finally {
     optimizer.dispose();
     model.dispose();

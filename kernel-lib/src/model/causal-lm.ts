@@ -57,7 +57,9 @@ export class Qwen2ForCausalLM {
     }
     for (const [name, shape] of shapes) {
       const w = weights.get(name)!;
-      this.weights.set(name, tf.variable(tf.tensor(w.data, shape, 'float32'), true, `qwen2_${this.id}/${name}`));
+      const initial = tf.tensor(w.data, shape, 'float32');
+      this.weights.set(name, tf.variable(initial, true, `qwen2_${this.id}/${name}`));
+      initial.dispose(); // the variable holds its own copy
     }
   }
 
