@@ -10,10 +10,13 @@ import { nonNegativeInt, numberFlag, parseCommandArgs, positiveInt } from './arg
 import { evaluateNll } from './eval-command';
 import { formatBytes, sparkline, textTable } from './format';
 import { optimizerFromFlags } from './train-command';
+import { attachLoraFromFlags } from '../peft/lora-flags';
 
 /** The methods the reproduction compares, as train-command flags plus their ledger description. */
-const REPRODUCE_METHODS: { id: string; label: string; flags: Record<string, string>; ledger: { method: LedgerMethod; options: MemoryLedgerOptions } }[] = [
+const REPRODUCE_METHODS: { id: string; label: string; flags: Record<string, string | string[]>; ledger: { method: LedgerMethod; options: MemoryLedgerOptions } }[] = [
   { id: 'full', label: 'full AdamW', flags: { method: 'full', 'weight-decay': '0.01' }, ledger: { method: 'full', options: {} } },
+  { id: 'lora', label: 'LoRA r=8 (all linear)', flags: { method: 'lora', 'lora-r': '8', 'lora-alpha': '16', 'lora-target': ['all-linear'], 'weight-decay': '0.01' },
+    ledger: { method: 'lora', options: { loraR: 8, loraTargets: 'all-linear' } } },
   { id: 'galore', label: 'GaLore r=32', flags: { method: 'galore', rank: '32', 'update-proj-gap': '20', scale: '1', 'weight-decay': '0.01' },
     ledger: { method: 'galore', options: { rank: 32 } } },
   { id: 'galore8bit', label: '8-bit GaLore r=32', flags: { method: 'galore', rank: '32', 'update-proj-gap': '20', scale: '1', optim: 'adamw8bit', 'weight-decay': '0.01' },
@@ -23,9 +26,9 @@ const REPRODUCE_METHODS: { id: string; label: string; flags: Record<string, stri
 /**
  * `galore-lab reproduce [--model DIR] [--steps N] [--out DIR]` (what `npm start` runs):
  * fine-tunes the embedded tiny base (or `--model`) on the shipped
- * sports-injury training split with full AdamW, GaLore and 8-bit GaLore under the
+ * sports-injury training split with full AdamW, LoRA, GaLore and 8-bit GaLore under the
  * same budget, reports loss curves, held-out NLL before and after, time and
- * memory (measured and ledger), and writes `OUT/results.json`. (LoRA joins as it lands.)
+ * memory (measured and ledger), and writes `OUT/results.json`.
  */
 export async function reproduceCommand(argv: string[], out: (line: string) => void): Promise<number> {
   const v = parseCommandArgs(argv, {
@@ -53,10 +56,13 @@ export async function reproduceCommand(argv: string[], out: (line: string) => vo
       const { model: m } = await loadPretrained(modelDir);
       const optimizer = optimizerFromFlags(method.flags);
       out(`\n== ${method.label} ==`);
-      const res = await trainModel(m, optimizer, train, {
+      const lora = method.flags.method === 'lora' ? await attachLoraFromFlags(m, method.flags, { seed }) : null;
+      if (lora) out(lora.report);
+      const res = await trainModel(lora ? lora.trainingModel : m, optimizer, train, {
         steps, batchSize, seqLen, lr, scheduler: 'cosine', warmupSteps: Math.min(5, steps - 1), seed,
         logFile: path.join(outDir, `${method.id}_train_log.jsonl`), progress: !v.quiet,
       }, tokenizer?.padTokenId ?? 0);
+      lora?.adapter.eval();
       const after = evaluateNll(m, test, { batchSize: 16, seqLen, padId: tokenizer?.padTokenId });
       const last = res.log[res.log.length - 1];
       const tokensPerSec = res.log.reduce((a, r) => a + r.tokens, 0) / (res.wallMs / 1000);
