@@ -96,6 +96,9 @@ export { galorePaperComparison, paperComparisonTable, GALORE_PAPER_REDUCTION } f
 export { QWEN2_0_5B_INSTRUCT, LLAMA_7B_SHAPE, REFERENCE_CONFIGS } from './memory/reference-configs';
 export { trackBackendBuffers } from './memory/buffer-tracker';
 
+// notebook display and comms (works in the GaLore Lab kernel, degrades in stock tslab)
+export * from './display';
+
 // metrics, data
 export * from './metrics';
 export * from './data';
