@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { matmul2d } from './primitives';
+import { customGradient } from './primitives';
 
 /**
  * cos / sin tables of rotary position embeddings for the given positions, as
@@ -31,7 +31,7 @@ export function rotaryTables(positions: ArrayLike<number>, headDim: number, thet
 
 const rotateHalfCache = new Map<number, tf.Tensor2D>();
 
-/** The [D, D] matrix R with x @ R = rotate_half(x) = concat(-x[D/2:], x[:D/2]). */
+/** The [D, D] matrix R with x @ R = rotate_half(x) = concat(-x[D/2:], x[:D/2]); R^T = -R. */
 function rotateHalfMatrix(headDim: number): tf.Tensor2D {
   let m = rotateHalfCache.get(headDim);
   if (!m || m.isDisposed) {
@@ -51,18 +51,29 @@ function rotateHalfMatrix(headDim: number): tf.Tensor2D {
  * Apply rotary embeddings to x [N, heads*D] where row r sits at the position
  * whose tables are cos[r], sin[r]: x*cos + rotate_half(x)*sin, per head.
  * rotate_half is a plain 2-D matmul with a fixed ±1 matrix (fast on wasm).
+ * Hand-written gradient: dx = dy*cos + (dy*sin) R^T = dy*cos - (dy*sin) R,
+ * no gradient for the tables.
  *
  * @example
  * const q2 = applyRotary(q, cos, sin, numHeads);
  */
 export function applyRotary(x: tf.Tensor2D, cos: tf.Tensor2D, sin: tf.Tensor2D, heads: number): tf.Tensor2D {
-  return tf.tidy(() => {
-    const [n, width] = x.shape;
-    const d = width / heads;
-    const x3 = tf.reshape(x, [n, heads, d]);
-    const rotated = tf.reshape(matmul2d(tf.reshape(x, [n * heads, d]) as tf.Tensor2D, rotateHalfMatrix(d)), [n, heads, d]);
+  const [n, width] = x.shape;
+  const d = width / heads;
+  const f = customGradient((xIn: tf.Tensor, save: tf.GradSaveFunc) => {
     const c = tf.reshape(cos, [n, 1, d]);
     const s = tf.reshape(sin, [n, 1, d]);
-    return tf.reshape(tf.add(tf.mul(x3, c), tf.mul(rotated, s)), [n, width]) as tf.Tensor2D;
+    save([c, s]);
+    const rotated = tf.reshape(tf.matMul(tf.reshape(xIn, [n * heads, d]) as tf.Tensor2D, rotateHalfMatrix(d)), [n, heads, d]);
+    return {
+      value: tf.reshape(tf.add(tf.mul(tf.reshape(xIn, [n, heads, d]), c), tf.mul(rotated, s)), [n, width]),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sc, ss] = saved;
+        const dy3 = tf.reshape(dy, [n, heads, d]);
+        const back = tf.matMul(tf.reshape(tf.mul(dy3, ss), [n * heads, d]) as tf.Tensor2D, rotateHalfMatrix(d));
+        return [tf.reshape(tf.sub(tf.mul(dy3, sc), tf.reshape(back, [n, heads, d])), [n, width])];
+      },
+    };
   });
+  return f(x) as tf.Tensor2D;
 }
