@@ -78,8 +78,7 @@ export function synonymLexicon(language: string, sets: string[][]): SynonymLexic
 function candidateDirs(): string[] {
   const out: string[] = [];
   if (process.env.GALORE_LAB_LEXICON_DIR) out.push(process.env.GALORE_LAB_LEXICON_DIR);
-  // Installed package: <pkg>/dist/data -> <pkg>/assets/lexicon.
-  out.push(path.resolve(__dirname, '..', '..', 'assets', 'lexicon'));
+  // In the repository the source of truth is datasets/lexicon (the build copies it into the package's assets).
   for (const start of [__dirname, process.cwd()]) {
     let dir = path.resolve(start);
     for (;;) {
@@ -89,6 +88,8 @@ function candidateDirs(): string[] {
       dir = parent;
     }
   }
+  // Installed package: <pkg>/dist/data -> <pkg>/assets/lexicon.
+  out.push(path.resolve(__dirname, '..', '..', 'assets', 'lexicon'));
   return out;
 }
 
