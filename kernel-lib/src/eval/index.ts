@@ -1,0 +1,37 @@
+/**
+ * Evaluation by generation: predict-with-generate as LLaMA-Factory does it
+ * (`generated_predictions.jsonl`, BLEU-4 / ROUGE averages) and case studies
+ * that put several models' answers side by side.
+ */
+export { generationItemFromRecord, readGenerationItems, type GenerationItem, type ReadGenerationItemsOptions } from './generation-items';
+export {
+  encodePrompt,
+  llamaFactoryLabel,
+  PREDICT_RESULTS_FILE,
+  PREDICTIONS_FILE,
+  readCompletedPredictions,
+  type CompletedPredictions,
+  type PredictionRow,
+  type PromptOptions,
+} from './prediction-rows';
+export {
+  predictResultsJson,
+  predictWithGenerate,
+  type PredictProgress,
+  type PredictSampling,
+  type PredictWithGenerateOptions,
+  type PredictWithGenerateResult,
+} from './predict-with-generate';
+export {
+  CaseStudy,
+  caseStudy,
+  caseStudyFromPredictions,
+  questionOfPrompt,
+  runCaseStudy,
+  type CaseStudyFromPredictionsOptions,
+  type CaseStudyInput,
+  type CaseStudyModel,
+  type CaseStudyRow,
+  type RunCaseStudyOptions,
+} from './case-study';
+export { displayWidth, wrapText } from './text-wrap';
