@@ -11,6 +11,10 @@ import { saveAdapter } from '../peft/adapter-io';
 import type { Optimizer } from '../optim/optimizer';
 import type { SchedulerName } from '../train/lr-schedule';
 import { trainModel } from '../train/trainer';
+import { backendCapacity, parseByteSize, preflightCheck } from '../train/preflight';
+import { initBackend } from '../backend/select-backend';
+import { readQwen2Config } from '../model/config';
+import type { LedgerMethod } from '../memory/memory-ledger';
 import { FlagSpec, UsageError, nonNegativeInt, numberFlag, parseCommandArgs, positiveInt, requiredFlag } from './args';
 import { formatBytes, sparkline } from './format';
 
@@ -23,7 +27,7 @@ export const TRAIN_FLAGS: FlagSpec = {
   'save-every': { type: 'string' }, optim: { type: 'string' }, layerwise: { type: 'boolean' },
   rank: { type: 'string' }, 'update-proj-gap': { type: 'string' }, scale: { type: 'string' }, 'proj-type': { type: 'string' },
   'galore-svd': { type: 'string' }, 'galore-moments': { type: 'string' }, 'galore-target': { type: 'string' },
-  ...LORA_FLAGS, resume: { type: 'string' }, 'save-dtype': { type: 'string' }, quiet: { type: 'boolean' },
+  ...LORA_FLAGS, 'memory-cap': { type: 'string' }, 'no-preflight': { type: 'boolean' }, resume: { type: 'string' }, 'save-dtype': { type: 'string' }, quiet: { type: 'boolean' },
 };
 
 /** Build the optimizer a `--method` asks for. */
@@ -93,6 +97,28 @@ export async function trainCommand(argv: string[], out: (line: string) => void):
     resumeFrom: v.resume as string | undefined,
     progress: !v.quiet,
   };
+  await initBackend();
+  if (!v['no-preflight']) {
+    const method = ((v.method as string | undefined) ?? 'full') as LedgerMethod;
+    let capacity = backendCapacity();
+    if (typeof v['memory-cap'] === 'string') {
+      try {
+        capacity = { bytes: parseByteSize(v['memory-cap']), source: '--memory-cap' };
+      } catch (e) {
+        throw new UsageError(`--memory-cap: ${(e as Error).message}`);
+      }
+    }
+    const loraTargets = v['lora-target'] as string[] | undefined;
+    const check = preflightCheck(readQwen2Config(modelDir), method, {
+      optim: (v.optim as 'adamw' | 'adamw8bit' | undefined) ?? 'adamw',
+      batchSize: opts.batchSize, seqLen: opts.seqLen,
+      rank: method === 'galore' ? numberFlag(v, 'rank', 16, positiveInt, 'a positive integer') : undefined,
+      loraR: method === 'lora' ? numberFlag(v, 'lora-r', 8, positiveInt, 'a positive integer') : undefined,
+      loraTargets: method === 'lora' ? (loraTargets?.some((t) => /all/.test(t)) ? 'all-linear' : (loraTargets?.flatMap((t) => t.split(',')) ?? ['q_proj', 'v_proj'])) : undefined,
+    }, capacity);
+    if (!check.fits) throw new Error(check.message);
+    out(check.message);
+  }
   const { model, tokenizer } = await loadPretrained(modelDir);
   try {
     const examples = readSftJsonl(dataFile, tokenizer, { vocabSize: model.config.vocab_size });
