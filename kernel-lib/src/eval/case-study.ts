@@ -113,8 +113,8 @@ export class CaseStudy {
   toText(width = 100): string {
     const labelWidth = Math.max(displayWidth('reference'), ...this.models.map(displayWidth)) + 2;
     const textWidth = Math.max(20, width - labelWidth - 2);
-    const out: string[] = [this.heading()];
-    if (this.scores) out.push('(bleu-4 / rouge-l: LLaMA-Factory\'s per-sample scores against the reference)');
+    const out: string[] = wrapText(this.heading(), width);
+    if (this.scores) out.push(...wrapText('(bleu-4 / rouge-l: LLaMA-Factory\'s per-sample scores against the reference)', width));
     const block = (label: string, text: string, note?: string): void => {
       const lines = wrapText(text === '' ? '(empty)' : text, textWidth);
       if (note) lines.push(`[${note}]`);
@@ -133,7 +133,7 @@ export class CaseStudy {
     const averages = this.averages();
     if (averages) {
       out.push('', 'average over these questions:');
-      averages.forEach((avg, k) => out.push(`  ${this.models[k]}${' '.repeat(labelWidth - displayWidth(this.models[k]))}${this.scoreText(avg)}`));
+      averages.forEach((avg, k) => block(this.models[k], this.scoreText(avg)));
     }
     return out.join('\n');
   }

@@ -93,18 +93,24 @@ function stopTokens(tokenizer: Qwen2Tokenizer): number[] {
 
 async function prepareFile(file: string, existing: PredictWithGenerateOptions['existing'], expected: { prompt: string; label: string; where: string }[]): Promise<PredictionRow[]> {
   await fs.promises.mkdir(path.dirname(file), { recursive: true });
-  const found = readCompletedPredictions(file);
-  const present = found.rows.length > 0 || found.partialBytes > 0;
-  if (!present) return [];
+  const size = fs.existsSync(file) ? fs.statSync(file).size : 0;
+  if (size === 0) return [];
   const mode = existing ?? 'error';
-  if (mode === 'error') {
-    throw new Error(`${file}: already holds ${found.rows.length} prediction${found.rows.length === 1 ? '' : 's'}` +
-      `${found.partialBytes ? ' and a cut-off line' : ''}; resume after them (--resume, existing: 'resume') or start again (--overwrite, existing: 'overwrite')`);
-  }
   if (mode === 'overwrite') {
     await writeFileAtomic(file, '');
     return [];
   }
+  if (mode === 'error') {
+    let what = `${size} bytes`;
+    try {
+      const found = readCompletedPredictions(file);
+      what = `${found.rows.length} prediction${found.rows.length === 1 ? '' : 's'}${found.partialBytes ? ' and a cut-off line' : ''}`;
+    } catch {
+      // not a predictions file: say how big it is
+    }
+    throw new Error(`${file}: already holds ${what}; resume after them (--resume, existing: 'resume') or start again (--overwrite, existing: 'overwrite')`);
+  }
+  const found = readCompletedPredictions(file);
   if (found.rows.length > expected.length) {
     throw new Error(`${file}: holds ${found.rows.length} predictions but the data gives ${expected.length} records; ` +
       'resume with the same data and --limit, or start again (--overwrite)');
@@ -113,7 +119,7 @@ async function prepareFile(file: string, existing: PredictWithGenerateOptions['e
     if (row.prompt !== expected[i].prompt || row.label !== expected[i].label) {
       const which = row.prompt !== expected[i].prompt ? 'prompt' : 'label';
       throw new Error(`${file}:${found.lines[i]}: the ${which} differs from that of ${expected[i].where}; ` +
-        'the file was written from other data, another --limit order or another --system; resume with the same data, or start again (--overwrite)');
+        'the file was written from other data or with another --system; resume with the same data and flags, or start again (--overwrite)');
     }
   });
   if (found.partialBytes > 0) {
