@@ -73,6 +73,8 @@ export const EVAL_USAGE = [
   '  --overwrite   start again even if OUT already holds predictions',
   '  --limit N     only the first N records',
   '  --system TEXT system prompt for records without one (default: Qwen2-Instruct\'s, as in training)',
+  '                decoding: greedy, 128 new tokens by default; LLaMA-Factory\'s defaults are --do-sample',
+  '                --temperature 0.95 --top-p 0.7 --top-k 50 --max-new-tokens 1024',
   '  --compare     a case study: the answers of several generated_predictions.jsonl files to the same',
   '                questions, side by side with the reference (NAME defaults to the file\'s folder name);',
   '                --html FILE also writes it as an HTML page',
@@ -123,10 +125,11 @@ async function generateMode(v: Record<string, unknown>, out: (line: string) => v
       existing: v.resume ? 'resume' : v.overwrite ? 'overwrite' : 'error',
       onProgress: (p) => {
         bar ??= progressBar(p.total, 'generate', process.stderr, !v.quiet);
-        bar.update(p.done, `${p.tokensPerSecond.toFixed(1)} tokens/s`);
+        const info = `${p.tokensPerSecond.toFixed(1)} tokens/s`;
+        if (p.done < p.total) bar.update(p.done, info);
+        else bar.done(info);
       },
     });
-    bar?.done(`${result.tokensPerSecond.toFixed(1)} tokens/s`);
   } finally {
     adapter?.unload();
     model.dispose();
