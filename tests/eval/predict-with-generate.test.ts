@@ -110,6 +110,8 @@ describe('predictWithGenerate', () => {
     expect(r.generated).toBe(2);
     expect(fs.readFileSync(path.join(crashed, 'generated_predictions.jsonl'), 'utf8')).toBe(full);
 
+    await expect(predictWithGenerate(model, tokenizer, items, { ...sampling, temperature: 0.7, outDir: crashed, existing: 'resume' }))
+      .rejects.toThrow(`${path.join(crashed, 'predict_settings.json')}: the predictions so far were made with temperature 1.3, this run asks for 0.7`);
     const again = await predictWithGenerate(model, tokenizer, items, { ...sampling, outDir: crashed, existing: 'resume' });
     expect(again.generated).toBe(0);
     expect(again.average).toEqual(r.average);

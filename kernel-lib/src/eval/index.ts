@@ -15,6 +15,7 @@ export {
   type PromptOptions,
 } from './prediction-rows';
 export {
+  PREDICT_SETTINGS_FILE,
   predictResultsJson,
   predictWithGenerate,
   type PredictProgress,

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { averageSimilarityScores, llamaFactoryScores, type SimilarityScores } from '../metrics/llama-factory-scores';
 import type { Qwen2ForCausalLM } from '../model/causal-lm';
 import { generate, type GenerateOptions } from '../model/generation';
+import { QWEN2_DEFAULT_SYSTEM } from '../tokenizer/chat-template';
 import type { Qwen2Tokenizer } from '../tokenizer/tokenizer';
 import { appendLineDurable, writeFileAtomic } from '../util/atomic-write';
 import type { GenerationItem } from './generation-items';
@@ -54,8 +55,9 @@ export interface PredictWithGenerateOptions extends PredictSampling, PromptOptio
   /**
    * What to do when `outDir` already has predictions: `'error'` (default)
    * refuses, `'resume'` keeps the complete lines (after checking their prompts
-   * are those of the first items) and generates the rest, `'overwrite'`
-   * starts again.
+   * are those of the first items, and that the decoding settings recorded in
+   * `predict_settings.json` are this call's) and generates the rest,
+   * `'overwrite'` starts again.
    */
   existing?: 'error' | 'resume' | 'overwrite';
   /** Called after each answer (e.g. to drive a progress bar). */
@@ -84,6 +86,43 @@ export interface PredictWithGenerateResult {
   stoppedByLength: number;
   /** The predictions file, when `outDir` was given. */
   file?: string;
+}
+
+/** Name of the file beside the predictions that records the decoding settings, checked on resume. */
+export const PREDICT_SETTINGS_FILE = 'predict_settings.json';
+
+/** The settings that decide what is generated, with defaults filled in (as `generate` applies them). */
+function decodingSettings(o: PredictWithGenerateOptions): Record<string, unknown> {
+  return {
+    maxNewTokens: o.maxNewTokens ?? 128, doSample: o.doSample ?? false, temperature: o.temperature ?? 1, topK: o.topK ?? 0,
+    topP: o.topP ?? 1, repetitionPenalty: o.repetitionPenalty ?? 1, seed: o.seed ?? 0,
+    defaultSystem: o.defaultSystem === undefined ? QWEN2_DEFAULT_SYSTEM : o.defaultSystem,
+  };
+}
+
+/**
+ * Refuse to resume with decoding settings other than those the file was
+ * started with. Returns false when no settings were recorded (predictions
+ * written by another tool): there is nothing to compare.
+ */
+function checkSettings(file: string, settings: Record<string, unknown>): boolean {
+  let saved: Record<string, unknown>;
+  try {
+    saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw new Error(`${file}: not valid JSON (${(e as Error).message}); delete it to resume without the check`);
+  }
+  if (saved === null || typeof saved !== 'object' || Array.isArray(saved)) {
+    throw new Error(`${file}: expected a JSON object of decoding settings; delete it to resume without the check`);
+  }
+  for (const [key, value] of Object.entries(settings)) {
+    if (key in saved && JSON.stringify(saved[key]) !== JSON.stringify(value)) {
+      throw new Error(`${file}: the predictions so far were made with ${key} ${JSON.stringify(saved[key])}, this run asks for ${JSON.stringify(value)}; ` +
+        'resume with the same decoding flags, or start again (--overwrite)');
+    }
+  }
+  return true;
 }
 
 /** The stop tokens of a Qwen2 chat answer: `<|im_end|>`, the tokenizer's eos and pad. */
@@ -166,6 +205,11 @@ export async function predictWithGenerate(
 
   const file = options.outDir === undefined ? undefined : path.join(options.outDir, PREDICTIONS_FILE);
   const rows = file === undefined ? [] : await prepareFile(file, options.existing, prompts);
+  if (options.outDir !== undefined) {
+    const settingsFile = path.join(options.outDir, PREDICT_SETTINGS_FILE);
+    const settings = decodingSettings(options);
+    if (rows.length === 0 || !checkSettings(settingsFile, settings)) await writeFileAtomic(settingsFile, JSON.stringify(settings, null, 2) + '\n');
+  }
   const resumed = rows.length;
   const stop = stopTokens(tokenizer);
   const baseSeed = options.seed ?? 0;
