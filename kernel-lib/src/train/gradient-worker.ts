@@ -42,6 +42,8 @@ export interface GradientRequest {
   seqLen: number;
   /** The gradient is that of `scale` x (mean loss of these rows). */
   scale: number;
+  /** Version of the weights in shared memory; reloaded when it differs from the last loaded one. */
+  weightsVersion: number;
 }
 
 export type GradientReply =
@@ -79,12 +81,16 @@ async function serve(init: GradientWorkerInit): Promise<void> {
     fail(null, e);
     return;
   }
+  let loadedVersion = 0; // the initial weights
   port.on('message', (req: GradientRequest) => {
     try {
-      for (const s of init.weightSlots) {
-        const fresh = tf.tensor(weights.subarray(s.offset, s.offset + s.size), s.shape, 'float32');
-        model.weights.get(s.name)!.assign(fresh);
-        fresh.dispose();
+      if (req.weightsVersion !== loadedVersion) {
+        for (const s of init.weightSlots) {
+          const fresh = tf.tensor(weights.subarray(s.offset, s.offset + s.size), s.shape, 'float32');
+          model.weights.get(s.name)!.assign(fresh);
+          fresh.dispose();
+        }
+        loadedVersion = req.weightsVersion;
       }
       const { value, grads: g } = tf.variableGrads(
         () => tf.mul(model.loss(req.inputIds, req.labels, req.rows, req.seqLen), req.scale) as tf.Scalar, vars);

@@ -246,6 +246,7 @@ export function parallelGradientEngine(
   const gradLayout = layout(params.map((p) => ({ name: p.name, shape: p.variable.shape })));
   const weightBuffer = new SharedArrayBuffer(weightLayout.total * 4);
   const weightView = new Float32Array(weightBuffer);
+  for (const s of weightLayout.slots) weightView.set(hostView(model.weights.get(s.name)!), s.offset);
   const script = workerScript();
   const replicas = Array.from({ length: workers }, () => new Replica(script, {
     kind: 'galore-lab-gradient-worker',
@@ -260,6 +261,10 @@ export function parallelGradientEngine(
   const nameOfVar = new Map(params.map((p) => [p.variable.name, p.name]));
   let nextId = 1;
   let disposed = false;
+  // The weights the workers were started with are version 0; a new version is
+  // written whenever a weight tensor changed (tf.Variable.assign gives it new data).
+  let weightsVersion = 0;
+  let sentData: unknown[] = weightLayout.slots.map((s) => model.weights.get(s.name)!.dataId);
 
   /** Gradients of scale x (mean loss of rows [r0, r1)) on this thread, by parameter name. */
   const localPart = (batch: Batch, r0: number, r1: number, scale: number) => {
@@ -300,9 +305,14 @@ export function parallelGradientEngine(
       let requests: Array<Promise<Done>> = [];
       if (remote.length > 0) {
         await Promise.all(remote.map((x) => x.replica.whenReady()));
-        for (const s of weightLayout.slots) weightView.set(hostView(model.weights.get(s.name)!), s.offset);
+        const current = weightLayout.slots.map((s) => model.weights.get(s.name)!.dataId);
+        if (current.some((id, i) => id !== sentData[i])) {
+          for (const s of weightLayout.slots) weightView.set(hostView(model.weights.get(s.name)!), s.offset);
+          sentData = current;
+          weightsVersion++;
+        }
         requests = remote.map(({ r0, r1, scale, replica }) => replica.request({
-          type: 'compute', id: nextId++, rows: r1 - r0, seqLen: T, scale,
+          type: 'compute', id: nextId++, rows: r1 - r0, seqLen: T, scale, weightsVersion,
           inputIds: batch.inputIds.slice(r0 * T, r1 * T), labels: batch.labels.slice(r0 * T, r1 * T),
         }));
         requests.forEach((q) => q.catch(() => { /* awaited below */ }));
