@@ -96,7 +96,9 @@ export function flatYaml(entries: Readonly<Record<string, YamlScalar>> | readonl
     if ('blank' in line) {
       out.push('');
     } else if ('key' in line) {
-      if (!KEY.test(line.key)) throw new Error(`flatYaml: key ${JSON.stringify(line.key)} is not a plain name (letters, digits, _ . -)`);
+      if (!KEY.test(line.key) || YAML11_BOOL.test(line.key) || YAML11_NULL.test(line.key)) {
+        throw new Error(`flatYaml: key ${JSON.stringify(line.key)} is not a plain name (letters, digits, _ . -; not a YAML 1.1 boolean or null such as yes, on, null)`);
+      }
       if (seen.has(line.key)) throw new Error(`flatYaml: key "${line.key}" appears twice`);
       seen.add(line.key);
       const text = `${line.key}: ${yamlScalar(line.value, { float: line.float })}`;

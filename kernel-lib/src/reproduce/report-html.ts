@@ -142,8 +142,14 @@ export function reproductionCharts(results: ReproductionResults): ReportChart[] 
   group('measured: optimizer state', 'optimizer state', (r) => r.optimizer_state_bytes);
   group('measured: wasm heap', 'wasm heap', (r) => r.wasm_heap_bytes);
   if (memory.length > 0) {
+    // plotly orders multicategory groups by first appearance: an invisible first
+    // trace lists every (method, what) pair in run order.
+    const whats = [...new Set(memory.flatMap((t) => (t.x as string[][])[1]))];
+    const pairs = runs.flatMap((r) => whats.filter((w) => memory.some((t) => (t.x as string[][])[0].some((l, i) => l === r.label && (t.x as string[][])[1][i] === w))).map((w) => [r.label, w]));
+    memory.unshift({ type: 'bar', name: 'order', x: [pairs.map((p) => p[0]), pairs.map((p) => p[1])], y: pairs.map(() => 0),
+      showlegend: false, hoverinfo: 'skip', marker: { opacity: 0 } });
     charts.push({ id: 'chart-memory', title: 'Memory per method: ledger peak (by part) vs measured', data: memory,
-      layout: { ...bar, barmode: 'stack', yaxis: { title: { text: 'MiB' } } } });
+      layout: { ...bar, barmode: 'stack', legend: { orientation: 'h', y: -0.3 }, margin: { t: 30, r: 20, b: 60 }, yaxis: { title: { text: 'MiB' } } } });
   }
 
   const simple = (id: string, title: string, axis: string, pick: (r: ReproductionRun) => number | null | undefined): void => {
@@ -223,7 +229,7 @@ export function renderReproductionReport(results: ReproductionResults, options: 
   const settings = table(['setting', 'value'], [
     ['model', r.model], ['seed', String(r.seed)], ['steps', String(r.steps)], ['batch size', String(r.batch_size)],
     ['sequence length', String(r.seq_len)], ['learning rate', String(r.lr)], ['methods', r.runs.map((x) => x.label).join(', ')],
-  ]);
+  ], 2);
   const resultRows = r.runs.map((x) => [x.label, x.method, fixed(x.test_nll_before, 4), fixed(x.test_nll_after, 4), fixed(x.perplexity_after, 2),
     has(x.wall_ms) ? (x.wall_ms / 1000).toFixed(1) : 'n/a', fixed(x.tokens_per_second, 0), bytes(x.optimizer_state_bytes),
     bytes(x.ledger_total_bytes), bytes(x.memory_bytes), bytes(x.wasm_heap_bytes)]);
