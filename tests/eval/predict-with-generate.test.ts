@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerationItem } from '../../kernel-lib/src/eval/generation-items';
 import { predictWithGenerate } from '../../kernel-lib/src/eval/predict-with-generate';
-import { encodePrompt, llamaFactoryLabel, readCompletedPredictions } from '../../kernel-lib/src/eval/prediction-rows';
+import { encodePrompt, llamaFactoryLabel, predictionLine, readCompletedPredictions } from '../../kernel-lib/src/eval/prediction-rows';
 import { metricsCommand } from '../../kernel-lib/src/cli/metrics-command';
 import { llamaFactoryScores } from '../../kernel-lib/src/metrics/llama-factory-scores';
 import type { Qwen2ForCausalLM } from '../../kernel-lib/src/model/causal-lm';
@@ -78,7 +78,7 @@ describe('predictWithGenerate', () => {
     const lines = fs.readFileSync(path.join(out, 'generated_predictions.jsonl'), 'utf8').split('\n');
     expect(lines.pop()).toBe('');
     expect(lines.map((l) => JSON.parse(l))).toEqual(r.rows);
-    expect(Object.keys(JSON.parse(lines[0]))).toEqual(['prompt', 'predict', 'label']);
+    expect(lines).toEqual(r.rows.map(predictionLine)); // Python's json.dumps layout (checked in prediction-rows.test.ts)
 
     const results = JSON.parse(fs.readFileSync(path.join(out, 'predict_results.json'), 'utf8'));
     expect(results['predict_bleu-4']).toBe(r.average['bleu-4']);

@@ -8,6 +8,7 @@ export {
   encodePrompt,
   llamaFactoryLabel,
   PREDICT_RESULTS_FILE,
+  predictionLine,
   PREDICTIONS_FILE,
   readCompletedPredictions,
   type CompletedPredictions,

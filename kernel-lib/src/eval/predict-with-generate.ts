@@ -22,6 +22,7 @@ import {
   llamaFactoryLabel,
   PREDICT_RESULTS_FILE,
   PREDICTIONS_FILE,
+  predictionLine,
   readCompletedPredictions,
   type PredictionRow,
   type PromptOptions,
@@ -231,7 +232,7 @@ export async function predictWithGenerate(
       predict: tokenizer.decode(result.tokens, { skipSpecialTokens: true }),
       label: prompts[i].label,
     };
-    if (file !== undefined) await appendLineDurable(file, JSON.stringify(row));
+    if (file !== undefined) await appendLineDurable(file, predictionLine(row));
     rows.push(row);
     options.onProgress?.({
       done: i - resumed + 1,

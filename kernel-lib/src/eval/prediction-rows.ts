@@ -72,6 +72,19 @@ export function llamaFactoryLabel(tokenizer: Qwen2Tokenizer, reference: string):
   return tokenizer.decode(tokenizer.encode(`${reference}<|im_end|>\n`), { skipSpecialTokens: true });
 }
 
+/**
+ * One line of `generated_predictions.jsonl` as LLaMA-Factory writes it:
+ * Python's `json.dumps({...}, ensure_ascii=False)`, i.e. keys in the order
+ * prompt, predict, label, `", "` and `": "` separators, non-ASCII text as is.
+ *
+ * @example
+ * const { predictionLine } = require('galore-lab');
+ * predictionLine({ prompt: 'p', predict: '冰敷', label: '冰敷\n' }); // '{"prompt": "p", "predict": "冰敷", "label": "冰敷\\n"}'
+ */
+export function predictionLine(row: PredictionRow): string {
+  return `{"prompt": ${JSON.stringify(row.prompt)}, "predict": ${JSON.stringify(row.predict)}, "label": ${JSON.stringify(row.label)}}`;
+}
+
 /** What {@link readCompletedPredictions} found in a predictions file. */
 export interface CompletedPredictions {
   /** The rows of the complete lines, in order. */
