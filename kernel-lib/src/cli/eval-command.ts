@@ -56,7 +56,13 @@ export function evaluateNll(model: Qwen2ForCausalLM, examples: SftExample[], o: 
   return { nll: total / tokens, perplexity: Math.exp(total / tokens), tokens, examples: examples.length };
 }
 
-/** Usage text of the `eval` command. */
+/**
+ * Usage text of the `eval` command.
+ *
+ * @example
+ * const { EVAL_USAGE } = require('galore-lab');
+ * console.log(EVAL_USAGE);
+ */
 export const EVAL_USAGE = [
   'usage: galore-lab eval --model DIR [--adapter DIR] --data FILE [--limit N] [--json] [--batch-size B --seq-len L]',
   '       galore-lab eval --model DIR [--adapter DIR] --data FILE --generate --out DIR [--limit N] [--resume|--overwrite]',

@@ -89,7 +89,14 @@ export interface PredictWithGenerateResult {
   file?: string;
 }
 
-/** Name of the file beside the predictions that records the decoding settings, checked on resume. */
+/**
+ * Name of the file beside the predictions that records the decoding settings
+ * (`maxNewTokens`, `doSample`, ..., `seed`, `defaultSystem`), checked on resume.
+ *
+ * @example
+ * const { PREDICT_SETTINGS_FILE } = require('galore-lab');
+ * JSON.parse(require('node:fs').readFileSync(`runs/galore/predict/${PREDICT_SETTINGS_FILE}`, 'utf8')).maxNewTokens; // 128
+ */
 export const PREDICT_SETTINGS_FILE = 'predict_settings.json';
 
 /** The settings that decide what is generated, with defaults filled in (as `generate` applies them). */

@@ -29,10 +29,22 @@ export interface PredictionRow {
   label: string;
 }
 
-/** LLaMA-Factory's name for the predictions file in the output folder. */
+/**
+ * LLaMA-Factory's name for the predictions file in the output folder.
+ *
+ * @example
+ * const { PREDICTIONS_FILE } = require('galore-lab');
+ * require('node:path').join('runs/galore/predict', PREDICTIONS_FILE); // 'runs/galore/predict/generated_predictions.jsonl'
+ */
 export const PREDICTIONS_FILE = 'generated_predictions.jsonl';
 
-/** LLaMA-Factory's name for the metric summary in the output folder. */
+/**
+ * LLaMA-Factory's name for the metric summary in the output folder.
+ *
+ * @example
+ * const { PREDICT_RESULTS_FILE } = require('galore-lab');
+ * JSON.parse(require('node:fs').readFileSync(`runs/galore/predict/${PREDICT_RESULTS_FILE}`, 'utf8'))['predict_bleu-4'];
+ */
 export const PREDICT_RESULTS_FILE = 'predict_results.json';
 
 /** Options of {@link encodePrompt}. */
