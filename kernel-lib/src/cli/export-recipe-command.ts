@@ -2,6 +2,7 @@
  * `galore-lab export-recipe --to llamafactory`: the local experiment as a
  * LLaMA-Factory recipe folder (YAMLs, data, README) for a GPU cluster.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SchedulerName } from '../train/lr-schedule';
 import {
@@ -13,7 +14,6 @@ import {
   writeLlamaFactoryRecipe,
 } from '../reproduce/llamafactory-recipe';
 import { datasetSplitPath } from '../tiny/tiny-base';
-import * as fs from 'node:fs';
 import { FlagSpec, UsageError, nonNegativeInt, numberFlag, parseCommandArgs, positiveInt } from './args';
 
 /**
@@ -157,6 +157,9 @@ export async function exportRecipeCommand(argv: string[], out: (line: string) =>
   const recipes = methods.map((m) => recipeOptionsFromFlags(v, m));
   const dir = (v.out as string | undefined) ?? path.join('out', 'llamafactory');
   const splitsDir = (v['data-dir'] as string | undefined) ?? path.dirname(datasetSplitPath('train'));
+  if (v['data-dir'] === undefined && !fs.existsSync(splitsDir)) {
+    throw new UsageError(`galore-lab export-recipe: the sports-injury splits are not at ${splitsDir} (they ship with the repository checkout); pass --data-dir DIR with train.jsonl, validation.jsonl and test.jsonl`);
+  }
   const written = await writeLlamaFactoryRecipe(dir, recipes, { splitsDir, formatting, system: v.system as string | undefined });
   out(`LLaMA-Factory recipe (${methods.join(', ')}) for ${recipes[0].model} -> ${dir}`);
   for (const [name, n] of Object.entries(written.datasets)) out(`  data set ${name}: ${n} examples (${formatting})`);

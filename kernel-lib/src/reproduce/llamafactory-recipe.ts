@@ -90,10 +90,14 @@ export function defaultRecipeOptions(method: RecipeMethod = 'galore'): LlamaFact
   };
 }
 
-/** A key line with a comment only when the value differs from LLaMA-Factory's (or Hugging Face's) default. */
-function keyLine(key: string, value: YamlScalar, theirDefault: YamlScalar | undefined, why = '', float = false): YamlLine {
+/**
+ * A key line; its comment says where the value comes from (`why`) and, only
+ * when the value differs from LLaMA-Factory's default, that default (`hf`:
+ * a Hugging Face `TrainingArguments` default that LLaMA-Factory keeps).
+ */
+function keyLine(key: string, value: YamlScalar, theirDefault: YamlScalar | undefined, why = '', float = false, hf = false): YamlLine {
   const differs = theirDefault !== undefined && value !== theirDefault;
-  const said = differs ? `LLaMA-Factory's default is ${yamlScalar(theirDefault, { float })}` : '';
+  const said = differs ? `LLaMA-Factory's default${hf ? ' (Hugging Face TrainingArguments)' : ''} is ${yamlScalar(theirDefault, { float })}` : '';
   const comment = [why, said].filter((s) => s !== '').join('; ');
   return comment ? { key, value, comment, float } : { key, value, float };
 }
@@ -136,7 +140,7 @@ export function llamaFactoryTrainYaml(o: LlamaFactoryRecipeOptions): YamlLine[] 
     const g = o.galore;
     lines.push(
       { key: 'use_galore', value: true },
-      keyLine('galore_layerwise', g.layerwise, false, 'needs gradient_accumulation_steps 1 and a single GPU'),
+      keyLine('galore_layerwise', g.layerwise, false, 'galore-lab --layerwise; true needs gradient_accumulation_steps 1 and one process'),
       keyLine('galore_target', g.target, 'all', 'galore-lab --galore-target'),
       keyLine('galore_rank', g.rank, 16, 'galore-lab --rank'),
       keyLine('galore_update_interval', g.updateProjGap, 200, 'galore-lab --update-proj-gap'),
@@ -170,30 +174,30 @@ export function llamaFactoryTrainYaml(o: LlamaFactoryRecipeOptions): YamlLine[] 
     { blank: true },
     { comment: '### output' },
     { key: 'output_dir', value: o.outputDir },
-    keyLine('logging_steps', 1, 500, 'galore-lab logs every step (Hugging Face default)'),
+    keyLine('logging_steps', 1, 500, 'galore-lab logs every step', false, true),
     { key: 'plot_loss', value: true },
     { key: 'overwrite_output_dir', value: true },
     { key: 'report_to', value: 'none' },
     { blank: true },
     { comment: '### train' },
-    keyLine('per_device_train_batch_size', o.batchSize, 8, 'galore-lab --batch-size (Hugging Face default)'),
-    keyLine('gradient_accumulation_steps', o.gradAccum, 1, 'galore-lab --grad-accum'),
-    keyLine('learning_rate', o.lr, 5e-5, 'galore-lab --lr (Hugging Face default)'),
-    keyLine('num_train_epochs', o.epochs, 3, 'galore-lab --epochs (Hugging Face default)', true),
+    keyLine('per_device_train_batch_size', o.batchSize, 8, 'galore-lab --batch-size', false, true),
+    keyLine('gradient_accumulation_steps', o.gradAccum, 1, 'galore-lab --grad-accum', false, true),
+    keyLine('learning_rate', o.lr, 5e-5, 'galore-lab --lr', false, true),
+    keyLine('num_train_epochs', o.epochs, 3, 'galore-lab --epochs', true, true),
   );
   if (o.steps !== undefined) lines.push({ key: 'max_steps', value: o.steps, comment: 'galore-lab --steps; overrides num_train_epochs' });
   lines.push(
-    keyLine('lr_scheduler_type', schedulerName(o), 'linear', 'galore-lab --lr-scheduler'),
-    keyLine('warmup_steps', o.warmupSteps, 0, 'galore-lab --warmup-steps'),
-    keyLine('weight_decay', o.weightDecay, 0, 'galore-lab --weight-decay', true),
-    keyLine('max_grad_norm', o.maxGradNorm, 1, 'galore-lab --max-grad-norm', true),
+    keyLine('lr_scheduler_type', schedulerName(o), 'linear', 'galore-lab --lr-scheduler', false, true),
+    keyLine('warmup_steps', o.warmupSteps, 0, 'galore-lab --warmup-steps', false, true),
+    keyLine('weight_decay', o.weightDecay, 0, 'galore-lab --weight-decay', true, true),
+    keyLine('max_grad_norm', o.maxGradNorm, 1, 'galore-lab --max-grad-norm', true, true),
     keyLine('optim', hfOptim(o), 'adamw_torch', o.method === 'galore'
       ? 'galore-lab --optim; LLaMA-Factory\'s GaLore needs adamw_torch or adamw_bnb_8bit (newer transformers default to adamw_torch_fused)'
       : 'galore-lab --optim'),
-    keyLine('adam_beta1', o.adamBeta1, 0.9, '', true),
-    keyLine('adam_beta2', o.adamBeta2, 0.999, '', true),
-    keyLine('adam_epsilon', o.adamEps, 1e-8),
-    keyLine('seed', o.seed, 42, 'galore-lab --seed'),
+    keyLine('adam_beta1', o.adamBeta1, 0.9, 'galore-lab --adam-beta1', true, true),
+    keyLine('adam_beta2', o.adamBeta2, 0.999, 'galore-lab --adam-beta2', true, true),
+    keyLine('adam_epsilon', o.adamEps, 1e-8, 'galore-lab --adam-eps', false, true),
+    keyLine('seed', o.seed, 42, 'galore-lab --seed', false, true),
   );
   if (o.precision === 'bf16') lines.push({ key: 'bf16', value: true, comment: 'galore-lab trains in float32; --precision fp32 matches it' });
   else if (o.precision === 'pure_bf16') lines.push({ key: 'pure_bf16', value: true, comment: "weights in bf16, as LLaMA-Factory's GaLore example" });
@@ -252,7 +256,7 @@ export function llamaFactoryPredictYaml(o: LlamaFactoryRecipeOptions): YamlLine[
     { comment: '### eval' },
     { key: 'per_device_eval_batch_size', value: 1 },
     { key: 'predict_with_generate', value: true },
-    keyLine('do_sample', false, true, 'greedy, as galore-lab scores answers (LLaMA-Factory samples with temperature 0.95, top_p 0.7)'),
+    keyLine('do_sample', false, true, 'greedy, as galore-lab scores answers (sampling would use temperature 0.95, top_p 0.7)'),
     { key: 'ddp_timeout', value: 180000000 },
   ];
 }
