@@ -53,7 +53,10 @@ export type { SchedulerName } from './train/lr-schedule';
 export { clipGradNorm } from './train/grad-clip';
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint } from './train/checkpoint';
 export { sampleMemory } from './train/memory-probe';
-export { evaluateNll } from './cli/eval-command';
+export { evaluateNll, evalCommand, EVAL_USAGE } from './cli/eval-command';
+
+// predict-with-generate and case studies
+export * from './eval';
 export { localGradientEngine } from './train/gradient-engine';
 export type { GradientEngine, BatchGradients } from './train/gradient-engine';
 

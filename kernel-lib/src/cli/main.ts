@@ -9,7 +9,7 @@ type Command = (argv: string[], out: (line: string) => void) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   train: { summary: 'fine-tune a model folder on JSONL data (--method full)', load: async () => (await import('./train-command')).trainCommand },
-  eval: { summary: 'mean token NLL and perplexity of a model on JSONL data', load: async () => (await import('./eval-command')).evalCommand },
+  eval: { summary: 'NLL/perplexity; --generate: predictions + BLEU/ROUGE as LLaMA-Factory; --compare: case study', load: async () => (await import('./eval-command')).evalCommand },
   generate: { summary: 'generate text (greedy or sampled) from a prompt, streaming', load: async () => (await import('./generate-command')).generateCommand },
   metrics: { summary: 'BLEU-4 and ROUGE as LLaMA-Factory computes them', load: async () => (await import('./metrics-command')).metricsCommand },
   memory: { summary: 'the memory ledger: weights, gradients, optimizer states, activations per method', load: async () => (await import('./memory-command')).memoryCommand },
