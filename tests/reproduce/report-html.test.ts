@@ -131,6 +131,13 @@ describe('report.html', () => {
     expect((memory.data[0].x as string[][])[0][0]).toBe('full AdamW');
   });
 
+  it('renders results.json files from before runs had labels', () => {
+    const old = results(false) as unknown as { runs: Record<string, unknown>[] };
+    for (const run of old.runs) delete run.label;
+    const html = renderReproductionReport(old as unknown as ReproductionResults, { plotlySource: '', generatedAt: 'now' });
+    expect(html).toContain('<td>galore</td><td>galore</td>');
+  });
+
   it('names the bad field of malformed results', () => {
     const bad = results();
     (bad.runs[1].losses as unknown[])[2] = 'nan';

@@ -88,7 +88,8 @@ function describe(v: unknown): string {
 
 /**
  * Checks a parsed `results.json` (or an object built in a notebook) and
- * returns it typed. Throws an Error naming `source` and the first bad field,
+ * returns it typed (a shallow copy; a run without a `label`, as older files
+ * have, gets its `method` as label). Throws an Error naming `source` and the first bad field,
  * e.g. `out/results.json: runs[1].losses[3]: expected a finite number, got the string "nan"`.
  *
  * @example
@@ -116,7 +117,7 @@ export function checkReproductionResults(value: unknown, source = 'results'): Re
     const at = `runs[${i}]`;
     if (!isObject(run)) return fail(at, 'an object', run);
     str(run.method, `${at}.method`);
-    str(run.label, `${at}.label`);
+    if (run.label !== undefined) str(run.label, `${at}.label`);
     if (!Array.isArray(run.losses)) fail(`${at}.losses`, 'an array of numbers', run.losses);
     (run.losses as unknown[]).forEach((l, k) => num(l, `${at}.losses[${k}]`));
     if (run.loss_steps !== undefined) {
@@ -159,7 +160,9 @@ export function checkReproductionResults(value: unknown, source = 'results'): Re
       for (const [k, a] of Object.entries(s.answers as Record<string, unknown>)) str(a, `${at}.answers.${k}`);
     });
   }
-  return value as unknown as ReproductionResults;
+  // Files from before runs had labels: the method id is the label.
+  const runs = (value.runs as Record<string, unknown>[]).map((run) => (run.label === undefined ? { ...run, label: run.method } : run));
+  return { ...value, runs } as unknown as ReproductionResults;
 }
 
 /**
