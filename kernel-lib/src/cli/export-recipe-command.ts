@@ -20,6 +20,9 @@ import { FlagSpec, UsageError, nonNegativeInt, numberFlag, parseCommandArgs, pos
  * The flags of `export-recipe`: `galore-lab train`'s optimisation, GaLore and
  * LoRA flags with the same names and defaults (declared here rather than
  * imported so the command loads without TensorFlow.js), plus the recipe's own.
+ *
+ * @example
+ * parseCommandArgs(['--to', 'llamafactory', '--rank', '32'], EXPORT_RECIPE_FLAGS, 'export-recipe'); // { to: 'llamafactory', rank: '32' }
  */
 export const EXPORT_RECIPE_FLAGS: FlagSpec = {
   to: { type: 'string' }, method: { type: 'string' }, model: { type: 'string' }, out: { type: 'string' },

@@ -11,13 +11,21 @@
  * reader resolves plain scalars the same way PyYAML does.
  */
 
-/** A value of a flat YAML file. */
+/**
+ * A value of a flat YAML file.
+ *
+ * @example
+ * const values: YamlScalar[] = ['sft', 1e-4, true, null];
+ */
 export type YamlScalar = string | number | boolean | null;
 
 /**
  * A line of a flat YAML file: a key and value (with an optional trailing
  * comment; `float: true` writes an integral number as `3.0`), a comment line,
  * or a blank line.
+ *
+ * @example
+ * const lines: YamlLine[] = [{ comment: '### train' }, { key: 'num_train_epochs', value: 3, float: true }, { blank: true }];
  */
 export type YamlLine =
   | { key: string; value: YamlScalar; comment?: string; float?: boolean }

@@ -20,14 +20,26 @@ import { parseFlatYaml, YamlScalar } from './flat-yaml';
 import { ReproductionResults, ReproductionRun, RunMetrics } from './results';
 import { parseTrainerLog, TrainerLogEntry } from './trainer-log';
 
-/** One answer from `generated_predictions.jsonl`. */
+/**
+ * One answer from `generated_predictions.jsonl`.
+ *
+ * @example
+ * const { predictions } = await importLlamaFactoryRun('saves/qwen2-0.5b-instruct/lora/sft');
+ * predictions[0]; // { prompt: '<|im_start|>system...', predict: '...', label: '...' }
+ */
 export interface ImportedPrediction {
   prompt: string;
   predict: string;
   label: string;
 }
 
-/** What `importLlamaFactoryRun` found and built. */
+/**
+ * What `importLlamaFactoryRun` found and built.
+ *
+ * @example
+ * const imported: ImportedRun = await importLlamaFactoryRun('saves/qwen2-0.5b-instruct/galore/sft');
+ * imported.missing; // [] or ['generated_predictions.jsonl']
+ */
 export interface ImportedRun {
   run: ReproductionRun;
   /** Files read, as paths. */
@@ -39,7 +51,12 @@ export interface ImportedRun {
   predictions: ImportedPrediction[];
 }
 
-/** Options of `importLlamaFactoryRun`. */
+/**
+ * Options of `importLlamaFactoryRun`.
+ *
+ * @example
+ * await importLlamaFactoryRun('runs/a100-galore', { label: 'GaLore r=16 (A100)', config: 'recipes/galore_sft.yaml' });
+ */
 export interface ImportRunOptions {
   /** Run label (default: the method and the folder name). */
   label?: string;

@@ -19,14 +19,39 @@ import { loadQaJsonl } from '../data/jsonl';
 import { writeFileAtomic } from '../util/atomic-write';
 import { flatYaml, yamlScalar, YamlLine, YamlScalar } from './flat-yaml';
 
-/** The fine-tuning methods a recipe can describe. */
+/**
+ * The fine-tuning methods a recipe can describe.
+ *
+ * @example
+ * const method: RecipeMethod = 'galore';
+ */
 export type RecipeMethod = 'full' | 'lora' | 'galore';
+
+/**
+ * Every `RecipeMethod`, in the order `--method all` writes them.
+ *
+ * @example
+ * RECIPE_METHODS.map((m) => `${m}_sft.yaml`); // ['full_sft.yaml', 'lora_sft.yaml', 'galore_sft.yaml']
+ */
 export const RECIPE_METHODS: readonly RecipeMethod[] = ['full', 'lora', 'galore'];
 
-/** galore-torch's projection types (the same list as `PROJ_TYPES` in optim/galore-projector, kept here so the exporter loads without TensorFlow.js). */
+/**
+ * galore-torch's projection types (LLaMA-Factory's `galore_proj_type`), the
+ * same list as `PROJ_TYPES` in optim/galore-projector, kept here so the
+ * exporter loads without TensorFlow.js.
+ *
+ * @example
+ * RECIPE_PROJ_TYPES.includes('reverse_std'); // true
+ */
 export const RECIPE_PROJ_TYPES = ['std', 'reverse_std', 'left', 'right', 'full'] as const;
 
-/** Everything a recipe holds; `defaultRecipeOptions` gives galore-lab's defaults. */
+/**
+ * Everything a recipe holds; `defaultRecipeOptions` gives galore-lab's defaults.
+ *
+ * @example
+ * const o: LlamaFactoryRecipeOptions = { ...defaultRecipeOptions('galore'), lr: 1e-5, epochs: 3 };
+ * flatYaml(llamaFactoryTrainYaml(o));
+ */
 export interface LlamaFactoryRecipeOptions {
   method: RecipeMethod;
   /** `model_name_or_path`: a Hugging Face id or a folder. */
@@ -261,7 +286,13 @@ export function llamaFactoryPredictYaml(o: LlamaFactoryRecipeOptions): YamlLine[
   ];
 }
 
-/** A DeepSpeed ZeRO-2 config whose batch, clipping and precision settings come from the Trainer ("auto"). */
+/**
+ * A DeepSpeed ZeRO-2 config whose batch, clipping and precision settings come
+ * from the Trainer ("auto"); written as `ds_z2_config.json` for LoRA/full.
+ *
+ * @example
+ * fs.writeFileSync('ds_z2_config.json', JSON.stringify(DEEPSPEED_ZERO2_CONFIG, null, 2));
+ */
 export const DEEPSPEED_ZERO2_CONFIG = {
   train_batch_size: 'auto',
   train_micro_batch_size_per_gpu: 'auto',
@@ -341,7 +372,13 @@ export function llamaFactoryReadme(recipes: readonly LlamaFactoryRecipeOptions[]
   ].join('\n');
 }
 
-/** What `writeLlamaFactoryRecipe` wrote, as paths inside the folder. */
+/**
+ * What `writeLlamaFactoryRecipe` wrote, as paths inside the folder.
+ *
+ * @example
+ * const { files, datasets } = await writeLlamaFactoryRecipe('/tmp/lf', [defaultRecipeOptions('galore')], { splitsDir: 'datasets/sports-injury-qa/splits' });
+ * datasets.sports_injury_train; // 1149
+ */
 export interface WrittenRecipe {
   dir: string;
   files: string[];

@@ -16,7 +16,13 @@ import { formatBytes } from '../cli/format';
 import { writeFileAtomic } from '../util/atomic-write';
 import { checkReproductionResults, ReproductionResults, ReproductionRun } from './results';
 
-/** One plotly chart of the report: its div id, heading, and plotly `data`/`layout`. */
+/**
+ * One plotly chart of the report: its div id, heading, and plotly `data`/`layout`.
+ *
+ * @example
+ * const [loss] = reproductionCharts(results); // { id: 'chart-loss', title: 'Training loss per method', data: [...], layout: {...} }
+ * Plotly.newPlot(loss.id, loss.data, loss.layout); // in a browser
+ */
 export interface ReportChart {
   id: string;
   title: string;
@@ -24,7 +30,12 @@ export interface ReportChart {
   layout: Record<string, unknown>;
 }
 
-/** Options of `renderReproductionReport` / `writeReproductionReport`. */
+/**
+ * Options of `renderReproductionReport` / `writeReproductionReport`.
+ *
+ * @example
+ * await writeReproductionReport(results, 'out/report.html', { title: 'Sports-injury SFT: GaLore vs LoRA' });
+ */
 export interface ReproductionReportOptions {
   /** Page title (default "GaLore Lab reproduction"). */
   title?: string;
@@ -34,7 +45,12 @@ export interface ReproductionReportOptions {
   generatedAt?: string;
 }
 
-/** What `writeReproductionReport` wrote. */
+/**
+ * What `writeReproductionReport` wrote.
+ *
+ * @example
+ * const { file, bytes, charts } = await writeReproductionReport(results, 'out/report.html');
+ */
 export interface WrittenReport {
   file: string;
   bytes: number;

@@ -6,7 +6,12 @@
  */
 import * as fs from 'node:fs';
 
-/** BLEU-4 and ROUGE F-scores x 100, averaged over the test answers (LLaMA-Factory's `predict_*` numbers). */
+/**
+ * BLEU-4 and ROUGE F-scores x 100, averaged over the test answers (LLaMA-Factory's `predict_*` numbers).
+ *
+ * @example
+ * const metrics: RunMetrics = { bleu4: 12.3, rouge1: 30.1, rouge2: 9.8, rougeL: 25.4, count: 132 };
+ */
 export interface RunMetrics {
   bleu4: number;
   rouge1: number;
@@ -16,7 +21,14 @@ export interface RunMetrics {
   count?: number;
 }
 
-/** The memory ledger's predicted peak of a training step, by part (bytes). */
+/**
+ * The memory ledger's predicted peak of a training step, by part (bytes).
+ *
+ * @example
+ * const l = memoryLedger(model.config, 'galore', { rank: 32, batchSize: 8, seqLen: 192 });
+ * const parts: LedgerParts = { weights: l.weights, gradients: l.gradients, optimizer_states: l.optimizerStates,
+ *   activations: l.activations.total, backward_workspace: l.backwardWorkspace };
+ */
 export interface LedgerParts {
   weights: number;
   gradients: number;
@@ -25,13 +37,23 @@ export interface LedgerParts {
   backward_workspace?: number;
 }
 
-/** A validation (eval) loss logged during training. */
+/**
+ * A validation (eval) loss logged during training.
+ *
+ * @example
+ * const e: EvalLoss = { step: 50, loss: 1.92 };
+ */
 export interface EvalLoss {
   step: number;
   loss: number;
 }
 
-/** One method's run: a `results.json` `runs[]` entry. */
+/**
+ * One method's run: a `results.json` `runs[]` entry.
+ *
+ * @example
+ * const run: ReproductionRun = { method: 'galore', label: 'GaLore r=32', losses: [5.6, 5.1, 4.8], wall_ms: 47106, tokens_per_second: 1241 };
+ */
 export interface ReproductionRun {
   /** Method id: `full`, `lora`, `galore`, `galore8bit`, or another name. */
   method: string;
@@ -58,14 +80,25 @@ export interface ReproductionRun {
   source?: Record<string, unknown>;
 }
 
-/** One test question with the reference answer and each method's answer (keyed by run `method`). */
+/**
+ * One test question with the reference answer and each method's answer (keyed by run `method`).
+ *
+ * @example
+ * const s: SampleAnswers = { question: 'How do I ice a sprain?', reference: '15 minutes at a time.', answers: { full: '...', galore: '...' } };
+ */
 export interface SampleAnswers {
   question: string;
   reference: string;
   answers: Record<string, string>;
 }
 
-/** The whole `results.json`. */
+/**
+ * The whole `results.json`.
+ *
+ * @example
+ * const results: ReproductionResults = JSON.parse(fs.readFileSync('out/results.json', 'utf8'));
+ * results.runs.map((r) => `${r.label}: ${r.test_nll_after}`);
+ */
 export interface ReproductionResults {
   model: string;
   seed: number;

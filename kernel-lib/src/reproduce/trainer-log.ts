@@ -10,7 +10,12 @@
  */
 import { splitTextLines } from '../metrics/prediction-files';
 
-/** One line of `trainer_log.jsonl`, with its line number. */
+/**
+ * One line of `trainer_log.jsonl`, with its line number.
+ *
+ * @example
+ * const losses = parseTrainerLog(text).filter((e: TrainerLogEntry) => e.loss !== undefined).map((e) => e.loss);
+ */
 export interface TrainerLogEntry {
   line: number;
   current_steps: number;
