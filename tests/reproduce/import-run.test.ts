@@ -7,7 +7,6 @@ import {
   importLlamaFactoryRun,
   mergeImportedRun,
   methodFromLlamaFactoryConfig,
-  questionFromPrompt,
 } from '../../kernel-lib/src/reproduce/import-run';
 import { renderReproductionReport } from '../../kernel-lib/src/reproduce/report-html';
 import { checkReproductionResults, type ReproductionResults } from '../../kernel-lib/src/reproduce/results';
@@ -146,18 +145,13 @@ describe('importLlamaFactoryRun', () => {
   });
 });
 
-describe('config and prompt helpers', () => {
+describe('methodFromLlamaFactoryConfig', () => {
   it('maps LLaMA-Factory configs to our method ids', () => {
     expect(methodFromLlamaFactoryConfig({ finetuning_type: 'lora' })).toBe('lora');
     expect(methodFromLlamaFactoryConfig({ finetuning_type: 'full' })).toBe('full');
     expect(methodFromLlamaFactoryConfig({ finetuning_type: 'full', use_galore: true })).toBe('galore');
     expect(methodFromLlamaFactoryConfig({ finetuning_type: 'full', use_galore: true, optim: 'adamw_bnb_8bit' })).toBe('galore8bit');
     expect(methodFromLlamaFactoryConfig({ stage: 'sft' })).toBeNull();
-  });
-
-  it('finds the question in a Qwen chat prompt', () => {
-    expect(questionFromPrompt('<|im_start|>system\nS<|im_end|>\n<|im_start|>user\n扭伤后怎么办？<|im_end|>\n<|im_start|>assistant\n')).toBe('扭伤后怎么办？');
-    expect(questionFromPrompt('  plain prompt ')).toBe('plain prompt');
   });
 });
 

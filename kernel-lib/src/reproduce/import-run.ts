@@ -14,6 +14,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { questionOfPrompt } from '../eval/case-study';
 import { averageSimilarityScores, llamaFactoryScores, type SimilarityScores } from '../metrics/llama-factory-scores';
 import { parsePredictionJsonl, splitTextLines } from '../metrics/prediction-files';
 import { parseFlatYaml, YamlScalar } from './flat-yaml';
@@ -142,20 +143,6 @@ function findConfig(dir: string, explicit: string | undefined, notes: string[], 
     }
   }
   return { config: null, file: null };
-}
-
-/**
- * The question inside a chat-template prompt (the last user turn of a
- * Qwen/ChatML prompt, as `generated_predictions.jsonl` stores it), else the
- * prompt trimmed.
- *
- * @example
- * questionFromPrompt('<|im_start|>system\nYou are helpful.<|im_end|>\n<|im_start|>user\nHow do I ice a sprain?<|im_end|>\n<|im_start|>assistant\n');
- * // 'How do I ice a sprain?'
- */
-export function questionFromPrompt(prompt: string): string {
-  const turns = [...prompt.matchAll(/<\|im_start\|>user\n([\s\S]*?)<\|im_end\|>/g)];
-  return (turns.length > 0 ? turns[turns.length - 1][1] : prompt).trim();
 }
 
 /**
@@ -308,7 +295,7 @@ export function mergeImportedRun(results: ReproductionResults, imported: Importe
   });
   if (samples.length === 0) {
     samples = imported.predictions.slice(0, options.sampleCount ?? 5)
-      .map((p) => ({ question: questionFromPrompt(p.prompt), reference: p.label, answers: { [method]: p.predict } }));
+      .map((p) => ({ question: questionOfPrompt(p.prompt).trim(), reference: p.label, answers: { [method]: p.predict } }));
   }
   return { ...results, runs: [...results.runs, run], ...(samples.length > 0 ? { samples } : {}) };
 }

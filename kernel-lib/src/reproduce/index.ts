@@ -42,7 +42,6 @@ export {
   importLlamaFactoryRun,
   mergeImportedRun,
   methodFromLlamaFactoryConfig,
-  questionFromPrompt,
   type ImportedPrediction,
   type ImportedRun,
   type ImportRunOptions,
