@@ -106,6 +106,9 @@ export * from './display';
 export * from './metrics';
 export * from './data';
 
+// reproduction: HTML report, LLaMA-Factory recipes and imported runs
+export * from './reproduce';
+
 // embedded default
 export { tinyBasePath, datasetSplitPath, TINY_BASE_CONFIG } from './tiny/tiny-base';
 

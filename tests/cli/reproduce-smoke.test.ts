@@ -23,10 +23,14 @@ describe('the embedded tiny base model', () => {
   it('`reproduce` (the npm start job) runs and writes results.json', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'galore-repro-'));
     const lines: string[] = [];
-    expect(await runCli(['reproduce', '--steps', '2', '--out', out, '--quiet', '--batch-size', '2', '--seq-len', '64'], (l) => lines.push(l))).toBe(0);
+    expect(await runCli(['reproduce', '--steps', '2', '--out', out, '--quiet', '--batch-size', '2', '--seq-len', '64', '--eval-limit', '2', '--max-new-tokens', '4'], (l) => lines.push(l))).toBe(0);
     const results = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
     expect(results.runs[0].method).toBe('full');
     expect(results.runs[0].losses).toHaveLength(2);
+    expect(results.runs.map((r: { method: string }) => r.method)).toEqual(['full', 'lora', 'galore', 'galore8bit']);
+    expect(results.runs[0].metrics.count).toBe(2);
+    expect(fs.readFileSync(path.join(out, 'report.html'), 'utf8')).toContain('<html');
+    expect(fs.readFileSync(path.join(out, 'galore', 'generated_predictions.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
     expect(lines.join('\n')).toContain('full AdamW');
   });
 });

@@ -11,6 +11,9 @@ import { evaluateNll } from './eval-command';
 import { formatBytes, sparkline, textTable } from './format';
 import { optimizerFromFlags } from './train-command';
 import { attachLoraFromFlags } from '../peft/lora-flags';
+import { readGenerationItems } from '../eval/generation-items';
+import { predictWithGenerate } from '../eval/predict-with-generate';
+import { writeReproductionReport } from '../reproduce/report-html';
 
 /** The methods the reproduction compares, as train-command flags plus their ledger description. */
 const REPRODUCE_METHODS: { id: string; label: string; flags: Record<string, string | string[]>; ledger: { method: LedgerMethod; options: MemoryLedgerOptions } }[] = [
@@ -33,7 +36,7 @@ const REPRODUCE_METHODS: { id: string; label: string; flags: Record<string, stri
 export async function reproduceCommand(argv: string[], out: (line: string) => void): Promise<number> {
   const v = parseCommandArgs(argv, {
     model: { type: 'string' }, steps: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' },
-    'batch-size': { type: 'string' }, 'seq-len': { type: 'string' }, lr: { type: 'string' }, quiet: { type: 'boolean' },
+    'batch-size': { type: 'string' }, 'eval-limit': { type: 'string' }, 'max-new-tokens': { type: 'string' }, 'seq-len': { type: 'string' }, lr: { type: 'string' }, quiet: { type: 'boolean' },
   }, 'reproduce');
   const modelDir = (v.model as string | undefined) ?? tinyBasePath();
   const outDir = (v.out as string | undefined) ?? 'out';
@@ -42,6 +45,8 @@ export async function reproduceCommand(argv: string[], out: (line: string) => vo
   const batchSize = numberFlag(v, 'batch-size', 8, positiveInt, 'a positive integer');
   const seqLen = numberFlag(v, 'seq-len', 192, positiveInt, 'a positive integer');
   const lr = numberFlag(v, 'lr', 1e-3, (x) => x > 0, 'a positive number');
+  const evalLimit = numberFlag(v, 'eval-limit', 16, (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer');
+  const maxNewTokens = numberFlag(v, 'max-new-tokens', 48, positiveInt, 'a positive integer');
   const { model, tokenizer } = await loadPretrained(modelDir);
   {
     const train = readSftJsonl(datasetSplitPath('train'), tokenizer, { vocabSize: model.config.vocab_size });
@@ -51,6 +56,8 @@ export async function reproduceCommand(argv: string[], out: (line: string) => vo
     model.dispose();
     fs.mkdirSync(outDir, { recursive: true });
     const runs: Record<string, unknown>[] = [];
+    const items = evalLimit > 0 ? readGenerationItems(datasetSplitPath('test'), { limit: evalLimit }) : [];
+    const samples = items.slice(0, 4).map((it) => ({ question: it.messages[it.messages.length - 1].content, reference: it.reference, answers: {} as Record<string, string> }));
     const rows: (string | number)[][] = [];
     for (const method of REPRODUCE_METHODS) {
       const { model: m } = await loadPretrained(modelDir);
@@ -64,25 +71,40 @@ export async function reproduceCommand(argv: string[], out: (line: string) => vo
       }, tokenizer?.padTokenId ?? 0);
       lora?.adapter.eval();
       const after = evaluateNll(m, test, { batchSize: 16, seqLen, padId: tokenizer?.padTokenId });
+      let metrics: Record<string, number> | undefined;
+      if (items.length && tokenizer) {
+        const predicted = await predictWithGenerate(m, tokenizer, items, {
+          maxNewTokens, repetitionPenalty: 1.2, outDir: path.join(outDir, method.id), existing: 'overwrite',
+        });
+        const a = predicted.average;
+        metrics = { bleu4: a['bleu-4'], rouge1: a['rouge-1'], rouge2: a['rouge-2'], rougeL: a['rouge-l'], count: predicted.rows.length };
+        samples.forEach((smp, i) => { smp.answers[method.id] = predicted.rows[i].predict; });
+        out(`BLEU-4 ${a['bleu-4'].toFixed(2)}  ROUGE-1 ${a['rouge-1'].toFixed(2)}  ROUGE-2 ${a['rouge-2'].toFixed(2)}  ROUGE-L ${a['rouge-l'].toFixed(2)} ` +
+          `on ${predicted.rows.length} test questions (${predicted.tokensPerSecond.toFixed(0)} tokens/s)`);
+      }
       const last = res.log[res.log.length - 1];
       const tokensPerSec = res.log.reduce((a, r) => a + r.tokens, 0) / (res.wallMs / 1000);
       const ledger = memoryLedger(m.config, method.ledger.method, { ...method.ledger.options, batchSize, seqLen });
       out(`training loss: ${res.log[0].loss.toFixed(3)} ${sparkline(res.log.map((r) => r.loss))} ${last.loss.toFixed(3)}`);
-      rows.push([method.label, before.nll.toFixed(4), after.nll.toFixed(4), (res.wallMs / 1000).toFixed(1), tokensPerSec.toFixed(0),
+      rows.push([method.label, before.nll.toFixed(4), after.nll.toFixed(4), metrics ? metrics.bleu4.toFixed(2) : '-', metrics ? metrics.rouge2.toFixed(2) : '-', (res.wallMs / 1000).toFixed(1), tokensPerSec.toFixed(0),
         formatBytes(optimizer.stateBytes()), formatBytes(ledger.total), formatBytes(last.memory), last.wasm_heap ? formatBytes(last.wasm_heap) : 'n/a']);
       runs.push({
         method: method.id, label: method.label, test_nll_before: before.nll, test_nll_after: after.nll, perplexity_after: after.perplexity,
         wall_ms: res.wallMs, tokens_per_second: tokensPerSec, optimizer_state_bytes: optimizer.stateBytes(),
-        ledger_total_bytes: ledger.total, losses: res.log.map((r) => r.loss), memory_bytes: last.memory, wasm_heap_bytes: last.wasm_heap ?? null,
+        ledger_total_bytes: ledger.total,
+        ledger_parts: { weights: ledger.weights, gradients: ledger.gradients, optimizer_states: ledger.optimizerStates, activations: ledger.activations.total, backward_workspace: ledger.backwardWorkspace },
+        ...(metrics ? { metrics } : {}), losses: res.log.map((r) => r.loss), memory_bytes: last.memory, wasm_heap_bytes: last.wasm_heap ?? null,
       });
       optimizer.dispose();
       m.dispose();
     }
     out('');
-    out(textTable(['method', 'test NLL before', 'test NLL after', 'wall s', 'tokens/s', 'optimizer state', 'ledger peak', 'tensors at step end', 'wasm heap'], rows));
-    const results = { model: modelDir, seed, steps, batch_size: batchSize, seq_len: seqLen, lr, runs };
+    out(textTable(['method', 'test NLL before', 'test NLL after', 'BLEU-4', 'ROUGE-2', 'wall s', 'tokens/s', 'optimizer state', 'ledger peak', 'tensors at step end', 'wasm heap'], rows));
+    const results = { model: modelDir, seed, steps, batch_size: batchSize, seq_len: seqLen, lr, runs, ...(samples.length ? { samples } : {}) };
     await writeFileAtomic(path.join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
     out(`results -> ${path.join(outDir, 'results.json')}`);
+    const report = await writeReproductionReport(results as never, path.join(outDir, 'report.html'));
+    out(`report -> ${report.file}`);
   }
   return 0;
 }
