@@ -179,21 +179,24 @@ export function svgOf(fig: PlotlyFigure, width: number, height: number): string 
   const title = titleOf(layout.title);
   const named = traces.filter((t) => typeof t.name === 'string' && t.name !== '');
   const legendRows = named.length > 1 ? named.length : 0;
+  const kind = traces.some((t) => t.type === 'histogram') ? 'histogram' : traces.some((t) => t.type === 'bar') ? 'bar' : 'scatter';
+  const bars: Bars | null = kind === 'histogram' ? histogramBars(traces) : kind === 'bar' ? barBars(traces, layout.barmode) : null;
   const m = { left: 64, right: 16, top: title ? 34 : 12, bottom: xaxis.title ? 52 : 36 };
   const legendWidth = legendRows > 0 ? Math.min(220, 30 + 7 * Math.max(...named.map((t) => String(t.name).length))) : 0;
   m.right += legendWidth;
+  // category labels that do not fit under their bar are drawn slanted, with room below the axis
+  const longestLabel = bars && !bars.numeric ? Math.min(40, Math.max(...bars.categories.map((c) => c.length))) : 0;
+  const rotate = bars !== null && !bars.numeric && longestLabel * 6.5 > (width - m.left - m.right) / Math.max(1, bars.categories.length);
+  if (rotate) m.bottom += Math.round(longestLabel * 3);
   const pw = width - m.left - m.right;
   const ph = height - m.top - m.bottom;
   const parts: string[] = [];
-  const kind = traces.some((t) => t.type === 'histogram') ? 'histogram' : traces.some((t) => t.type === 'bar') ? 'bar' : 'scatter';
 
   let yLo = Infinity;
   let yHi = -Infinity;
-  let bars: Bars | null = null;
   if (kind === 'scatter') {
     for (const t of traces) for (const y of (t.y as number[]) ?? []) if (Number.isFinite(y) && (!logY || y > 0)) { yLo = Math.min(yLo, y); yHi = Math.max(yHi, y); }
-  } else {
-    bars = kind === 'histogram' ? histogramBars(traces) : barBars(traces, layout.barmode);
+  } else if (bars) {
     const b = bars;
     yLo = 0;
     yHi = 0;
@@ -216,7 +219,7 @@ export function svgOf(fig: PlotlyFigure, width: number, height: number): string 
   // y grid and ticks
   const yTicks = logY
     ? niceTicks(Math.floor(lo), Math.ceil(hi), Math.ceil(hi) - Math.floor(lo)).map((e) => 10 ** e).filter((v) => ty(v) >= lo && ty(v) <= hi)
-    : niceTicks(lo, hi).filter((v) => v >= lo && v <= hi);
+    : niceTicks(lo, hi, 6).filter((v) => v >= lo && v <= hi);
   for (const v of yTicks) {
     const y = Y(v);
     parts.push(`<line x1="${m.left}" x2="${m.left + pw}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}" stroke="#e5e5e5"/>`);
@@ -254,8 +257,7 @@ export function svgOf(fig: PlotlyFigure, width: number, height: number): string 
     const slot = pw / Math.max(1, n);
     const groups = b.stacked || b.numeric ? 1 : b.values.length;
     const barW = b.numeric ? slot : (slot * 0.8) / groups;
-    const labelEvery = Math.max(1, Math.ceil(n / Math.max(1, Math.floor(pw / 48))));
-    const rotate = !b.numeric && n > 6;
+    const labelEvery = rotate ? Math.max(1, Math.ceil(n / Math.max(1, Math.floor(pw / 14)))) : Math.max(1, Math.ceil(n / Math.max(1, Math.floor(pw / 48))));
     b.categories.forEach((cat, c) => {
       let stackTop = 0;
       b.values.forEach((vals, i) => {
@@ -282,7 +284,7 @@ export function svgOf(fig: PlotlyFigure, width: number, height: number): string 
       if (!b.numeric && c % labelEvery === 0) {
         const x = m.left + c * slot + slot / 2;
         const y = m.top + ph + 14;
-        const label = cat.length > 18 ? `${cat.slice(0, 17)}…` : cat;
+        const label = cat.length > 40 ? `${cat.slice(0, 39)}…` : cat;
         parts.push(rotate
           ? `<text x="${x.toFixed(1)}" y="${y}" text-anchor="end" font-size="10" fill="#444" transform="rotate(-30 ${x.toFixed(1)} ${y})">${esc(label)}</text>`
           : `<text x="${x.toFixed(1)}" y="${y}" text-anchor="middle" font-size="11" fill="#444">${esc(label)}</text>`);

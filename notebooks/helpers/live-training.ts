@@ -32,7 +32,8 @@ export interface LiveTrainingView {
 
 /**
  * Shows a loss chart that redraws every `every` steps while training runs.
- * `compare` adds finished curves (dashed) for reference.
+ * `compare` adds finished curves (dashed) for reference; they come first, so
+ * each curve keeps its colour from chart to chart.
  */
 export function liveTrainingView(name: string, options: { every?: number; compare?: LineSeries[] } = {}): LiveTrainingView {
   const every = options.every ?? 5;
@@ -46,7 +47,7 @@ export function liveTrainingView(name: string, options: { every?: number; compar
         `tensors ${mib(last.memory)}${last.wasm_heap ? `, wasm heap ${mib(last.wasm_heap)}` : ''})`
       : 'step';
     const compare = (options.compare ?? []).map((s) => ({ ...s, dash: true }));
-    return figure(lineFigure([series(), ...compare], { title, xTitle: status, yTitle: 'training loss' }), { width: 720, height: 300 });
+    return figure(lineFigure([...compare, series()], { title, xTitle: status, yTitle: 'training loss' }), { width: 720, height: 300 });
   };
   const handle = display(view(), { displayId: true });
   return {
