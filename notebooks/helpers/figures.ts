@@ -103,7 +103,7 @@ const titleOf = (x: unknown): string => {
 function fmt(v: number): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
-  if (a >= 1e6 || a < 1e-3) return v.toExponential(1).replace('e+', 'e');
+  if (a >= 1e6 || a < 1e-3) return v.toExponential(1).replace('e+', 'e').replace('.0e', 'e');
   if (a >= 100) return v.toFixed(0);
   return Number(v.toPrecision(3)).toString();
 }
@@ -117,6 +117,16 @@ function niceTicks(lo: number, hi: number, count = 5): number[] {
   const out: number[] = [];
   for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) out.push(Number(t.toPrecision(12)));
   return out;
+}
+
+/** Ticks of a log axis spanning 10^lo to 10^hi: powers of ten, plus 2 and 5 times them on short spans. */
+function logTicks(lo: number, hi: number): number[] {
+  const out: number[] = [];
+  for (let d = Math.floor(lo); d <= Math.ceil(hi); d++) for (const f of [1, 2, 5]) out.push(f * 10 ** d);
+  const inside = out.filter((v) => Math.log10(v) >= lo - 1e-9 && Math.log10(v) <= hi + 1e-9);
+  const decades = inside.filter((v) => Number.isInteger(Math.round(Math.log10(v) * 1e6) / 1e6));
+  if (decades.length >= 3) return decades.filter((_, i) => i % Math.ceil(decades.length / 8) === 0);
+  return inside;
 }
 
 interface Bars {
@@ -217,9 +227,7 @@ export function svgOf(fig: PlotlyFigure, width: number, height: number): string 
   parts.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="white"/>`);
   if (title) parts.push(`<text x="${m.left + pw / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${esc(title)}</text>`);
   // y grid and ticks
-  const yTicks = logY
-    ? niceTicks(Math.floor(lo), Math.ceil(hi), Math.ceil(hi) - Math.floor(lo)).map((e) => 10 ** e).filter((v) => ty(v) >= lo && ty(v) <= hi)
-    : niceTicks(lo, hi, 6).filter((v) => v >= lo && v <= hi);
+  const yTicks = logY ? logTicks(lo, hi) : niceTicks(lo, hi, 6).filter((v) => v >= lo && v <= hi);
   for (const v of yTicks) {
     const y = Y(v);
     parts.push(`<line x1="${m.left}" x2="${m.left + pw}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}" stroke="#e5e5e5"/>`);
