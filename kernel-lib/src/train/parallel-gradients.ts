@@ -52,14 +52,16 @@ export function assertPlainModel(model: Qwen2ForCausalLM, params: TrainableParam
 
 /**
  * How many gradient workers suit this machine and model: one per extra core,
- * at most batch size - 1, and none when the model has adapters (see
- * `assertPlainModel`).
+ * at most batch size - 1; none when the model has adapters (see
+ * `assertPlainModel`) or when the backend already uses every core
+ * (tfjs-node's `tensorflow`).
  *
  * @example
  * const workers = suggestedGradientWorkers(model, model.trainableParams(), 4); // 1 on a 2-core machine
  */
 export function suggestedGradientWorkers(model: Qwen2ForCausalLM, params: TrainableParam[], batchSize: number): number {
   try { assertPlainModel(model, params); } catch { return 0; }
+  if (tf.getBackend() === 'tensorflow') return 0;
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   return Math.max(0, Math.min(cores - 1, batchSize - 1));
 }
