@@ -7,6 +7,7 @@ import type { Qwen2ForCausalLM } from '../model/causal-lm';
 import type { Optimizer } from '../optim/optimizer';
 import { appendLineDurableSync } from '../util/atomic-write';
 import { progressBar } from '../util/progress-bar';
+import { displayEnvironment } from '../display/display';
 import { loadCheckpoint, saveCheckpoint, TrainerState } from './checkpoint';
 import { clipGradNorm } from './grad-clip';
 import { GradientEngine, localGradientEngine } from './gradient-engine';
@@ -37,7 +38,7 @@ export interface TrainOptions {
   outDir?: string;
   /** A checkpoint folder (or an out dir holding checkpoint-N folders) to resume from [--resume]. */
   resumeFrom?: string;
-  /** Show a progress bar on stderr; default true. */
+  /** Show a progress bar on stderr; default: yes in a terminal or log, no inside a notebook kernel (use a dashboard there). */
   progress?: boolean;
   /** Where gradients come from; default: this thread (`localGradientEngine`). */
   gradientEngine?: GradientEngine;
@@ -112,7 +113,7 @@ export async function trainModel(
     fs.mkdirSync(path.dirname(path.resolve(options.logFile)), { recursive: true });
     fs.writeFileSync(options.logFile, log.map((r) => JSON.stringify(r) + '\n').join(''));
   }
-  const bar = progressBar(totalSteps, 'train', process.stderr, options.progress !== false);
+  const bar = progressBar(totalSteps, 'train', process.stderr, options.progress ?? displayEnvironment() === 'plain-text');
   const started = Date.now();
   while (step < totalSteps) {
     const t0 = Date.now();
