@@ -52,8 +52,8 @@ export type GradientReply =
   | { type: 'done'; id: number; loss: number; present: boolean[] }
   | { type: 'error'; id: number | null; message: string; stack?: string };
 
-/** The tensor's values without a copy on wasm (valid until the next allocation). */
-function hostView(x: tf.Tensor): Float32Array {
+/** The tensor's values without a copy on wasm (valid until the next tensor is allocated). */
+export function hostView(x: tf.Tensor): Float32Array {
   const backend = tf.backend() as unknown as { typedArrayFromHeap?: (t: tf.Tensor) => Float32Array };
   if (tf.getBackend() === 'wasm' && typeof backend.typedArrayFromHeap === 'function') return backend.typedArrayFromHeap(x);
   return x.dataSync() as Float32Array;

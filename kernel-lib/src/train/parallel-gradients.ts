@@ -21,7 +21,7 @@ import type { Batch } from '../data/batching';
 import type { Qwen2ForCausalLM } from '../model/causal-lm';
 import type { TrainableParam } from '../optim/optimizer';
 import type { BatchGradients, GradientEngine } from './gradient-engine';
-import type { GradientReply, GradientRequest, GradientWorkerInit, SharedSlot } from './gradient-worker';
+import { hostView, type GradientReply, type GradientRequest, type GradientWorkerInit, type SharedSlot } from './gradient-worker';
 
 export interface ParallelGradientOptions {
   /** Worker threads besides the main thread; default 1 (two cores in all). */
@@ -64,13 +64,6 @@ export function suggestedGradientWorkers(model: Qwen2ForCausalLM, params: Traina
   if (tf.getBackend() === 'tensorflow') return 0;
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   return Math.max(0, Math.min(cores - 1, batchSize - 1));
-}
-
-/** The tensor's values without a copy on wasm (valid until the next allocation). */
-function hostView(x: tf.Tensor): Float32Array {
-  const backend = tf.backend() as unknown as { typedArrayFromHeap?: (t: tf.Tensor) => Float32Array };
-  if (tf.getBackend() === 'wasm' && typeof backend.typedArrayFromHeap === 'function') return backend.typedArrayFromHeap(x);
-  return x.dataSync() as Float32Array;
 }
 
 function layout(tensors: Array<{ name: string; shape: number[] }>): { slots: SharedSlot[]; total: number } {
