@@ -58,6 +58,8 @@ export { evaluateNll, evalCommand, EVAL_USAGE } from './cli/eval-command';
 // predict-with-generate and case studies
 export * from './eval';
 export { localGradientEngine } from './train/gradient-engine';
+export { parallelGradientEngine, suggestedGradientWorkers, assertPlainModel } from './train/parallel-gradients';
+export type { ParallelGradientOptions } from './train/parallel-gradients';
 export type { GradientEngine, BatchGradients } from './train/gradient-engine';
 
 // optimizers

@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../util/atomic-write';
 import { nonNegativeInt, numberFlag, parseCommandArgs, positiveInt } from './args';
 import { evaluateNll } from './eval-command';
 import { formatBytes, sparkline, textTable } from './format';
-import { optimizerFromFlags } from './train-command';
+import { gradientEngineFromFlags, optimizerFromFlags } from './train-command';
 import { attachLoraFromFlags } from '../peft/lora-flags';
 import { readGenerationItems } from '../eval/generation-items';
 import { predictWithGenerate } from '../eval/predict-with-generate';
@@ -36,7 +36,7 @@ const REPRODUCE_METHODS: { id: string; label: string; flags: Record<string, stri
 export async function reproduceCommand(argv: string[], out: (line: string) => void): Promise<number> {
   const v = parseCommandArgs(argv, {
     model: { type: 'string' }, steps: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' },
-    'batch-size': { type: 'string' }, 'eval-limit': { type: 'string' }, 'max-new-tokens': { type: 'string' }, 'seq-len': { type: 'string' }, lr: { type: 'string' }, quiet: { type: 'boolean' },
+    'batch-size': { type: 'string' }, 'eval-limit': { type: 'string' }, workers: { type: 'string' }, 'max-new-tokens': { type: 'string' }, 'seq-len': { type: 'string' }, lr: { type: 'string' }, quiet: { type: 'boolean' },
   }, 'reproduce');
   const modelDir = (v.model as string | undefined) ?? tinyBasePath();
   const outDir = (v.out as string | undefined) ?? 'out';
@@ -65,10 +65,18 @@ export async function reproduceCommand(argv: string[], out: (line: string) => vo
       out(`\n== ${method.label} ==`);
       const lora = method.flags.method === 'lora' ? await attachLoraFromFlags(m, method.flags, { seed }) : null;
       if (lora) out(lora.report);
-      const res = await trainModel(lora ? lora.trainingModel : m, optimizer, train, {
+      const trained = lora ? lora.trainingModel : m;
+      const engine = gradientEngineFromFlags({ workers: v.workers }, trained, batchSize, v.quiet ? () => undefined : out);
+      let res;
+      try {
+        res = await trainModel(trained, optimizer, train, {
         steps, batchSize, seqLen, lr, scheduler: 'cosine', warmupSteps: Math.min(5, steps - 1), seed,
         logFile: path.join(outDir, `${method.id}_train_log.jsonl`), progress: !v.quiet,
+        gradientEngine: engine,
       }, tokenizer?.padTokenId ?? 0);
+      } finally {
+        engine?.dispose();
+      }
       lora?.adapter.eval();
       const after = evaluateNll(m, test, { batchSize: 16, seqLen, padId: tokenizer?.padTokenId });
       let metrics: Record<string, number> | undefined;

@@ -11,9 +11,11 @@ import { saveAdapter } from '../peft/adapter-io';
 import type { Optimizer } from '../optim/optimizer';
 import type { SchedulerName } from '../train/lr-schedule';
 import { trainModel } from '../train/trainer';
+import { parallelGradientEngine, suggestedGradientWorkers } from '../train/parallel-gradients';
 import { backendCapacity, parseByteSize, preflightCheck } from '../train/preflight';
 import { initBackend } from '../backend/select-backend';
 import { readQwen2Config } from '../model/config';
+import type { Qwen2ForCausalLM } from '../model/causal-lm';
 import type { LedgerMethod } from '../memory/memory-ledger';
 import { FlagSpec, UsageError, nonNegativeInt, numberFlag, parseCommandArgs, positiveInt, requiredFlag } from './args';
 import { formatBytes, sparkline } from './format';
@@ -27,7 +29,7 @@ export const TRAIN_FLAGS: FlagSpec = {
   'save-every': { type: 'string' }, optim: { type: 'string' }, layerwise: { type: 'boolean' },
   rank: { type: 'string' }, 'update-proj-gap': { type: 'string' }, scale: { type: 'string' }, 'proj-type': { type: 'string' },
   'galore-svd': { type: 'string' }, 'galore-moments': { type: 'string' }, 'galore-target': { type: 'string' },
-  ...LORA_FLAGS, 'memory-cap': { type: 'string' }, 'no-preflight': { type: 'boolean' }, resume: { type: 'string' }, 'save-dtype': { type: 'string' }, quiet: { type: 'boolean' },
+  ...LORA_FLAGS, 'memory-cap': { type: 'string' }, workers: { type: 'string' }, 'no-preflight': { type: 'boolean' }, resume: { type: 'string' }, 'save-dtype': { type: 'string' }, quiet: { type: 'boolean' },
 };
 
 /** Build the optimizer a `--method` asks for. */
@@ -62,6 +64,26 @@ export function optimizerFromFlags(v: Record<string, unknown>): Optimizer {
     });
   }
   throw new UsageError(`--method ${method}: unknown method (expected full, lora or galore)`);
+}
+
+/**
+ * `--workers N|auto` (default auto): data-parallel gradients in worker threads
+ * (the wasm backend runs one thread, so a second core needs a worker). Auto
+ * uses min(cores - 1, batch - 1) workers for plain models and none for
+ * adapters (LoRA) or the multithreaded tensorflow backend.
+ */
+export function gradientEngineFromFlags(v: Record<string, unknown>, model: Qwen2ForCausalLM, batchSize: number, out: (line: string) => void) {
+  const flag = (v.workers as string | undefined) ?? 'auto';
+  const params = model.trainableParams();
+  let workers: number;
+  if (flag === 'auto') workers = suggestedGradientWorkers(model, params, batchSize);
+  else {
+    workers = Number(flag);
+    if (!Number.isInteger(workers) || workers < 0) throw new UsageError(`--workers must be auto or a non-negative integer, got "${flag}"`);
+  }
+  if (workers === 0) return undefined;
+  out(`gradients: this thread + ${workers} worker thread${workers > 1 ? 's' : ''} (data parallel; --workers 0 to disable)`);
+  return parallelGradientEngine(model, params, { workers });
 }
 
 /**
@@ -128,7 +150,14 @@ export async function trainCommand(argv: string[], out: (line: string) => void):
     if (method !== 'lora' && (v.adapter !== undefined)) throw new UsageError('--adapter is only for --method lora');
     const lora = method === 'lora' ? await attachLoraFromFlags(model, v, { seed: opts.seed }) : null;
     if (lora) out(lora.report);
-    const result = await trainModel(lora ? lora.trainingModel : model, optimizer, examples, opts, tokenizer?.padTokenId ?? 0);
+    const trained = lora ? lora.trainingModel : model;
+    const engine = gradientEngineFromFlags(v, trained, opts.batchSize, out);
+    let result;
+    try {
+      result = await trainModel(trained, optimizer, examples, { ...opts, gradientEngine: engine }, tokenizer?.padTokenId ?? 0);
+    } finally {
+      engine?.dispose();
+    }
     if (lora) {
       await saveAdapter(lora.adapter, outDir, { baseModelNameOrPath: modelDir, dtype: saveDtype === 'bf16' ? 'BF16' : 'F32' });
       tokenizer?.save(outDir);
