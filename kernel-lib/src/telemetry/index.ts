@@ -19,7 +19,7 @@ export {
   type RunEnd,
   type RunEndStatus,
   type StepEvent,
-  type MemorySample,
+  type MemorySampleEvent,
   type MemoryParts,
   type MemoryPartSources,
   type DeviceInfo,

@@ -137,8 +137,8 @@ export interface DeviceMemory {
   source: DeviceMemorySource;
 }
 
-/** One memory sample (or the mean of `count` consecutive samples after downsampling). */
-export interface MemorySample {
+/** One memory sample (after downsampling: the largest value of each figure over `count` consecutive samples). */
+export interface MemorySampleEvent {
   step: number;
   elapsedMs: number;
   parts: MemoryParts;
@@ -217,9 +217,9 @@ export interface TelemetryMessage {
   /** Minimum milliseconds between display updates the kernel uses now. */
   updateIntervalMs: number;
   /** The most recent step and memory sample, exactly as recorded (the histories may average them). */
-  latest: { step: StepEvent | null; memory: MemorySample | null };
+  latest: { step: StepEvent | null; memory: MemorySampleEvent | null };
   steps: StepEvent[];
-  memory: MemorySample[];
+  memory: MemorySampleEvent[];
   subspaces: SubspaceSummary | null;
   end: RunEnd | null;
   history: HistoryInfo;
@@ -379,7 +379,7 @@ function checkDeviceMemory(value: unknown, path: string): DeviceMemory | null {
   };
 }
 
-function checkMemory(value: unknown, path: string): MemorySample {
+function checkMemory(value: unknown, path: string): MemorySampleEvent {
   const o = object(value, path);
   const p = object(o.parts, `${path}.parts`);
   const s = object(o.partSources, `${path}.partSources`);

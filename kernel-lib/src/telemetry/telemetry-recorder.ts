@@ -10,7 +10,7 @@ import {
   type DeviceMemory,
   type MemoryPartSources,
   type MemoryParts,
-  type MemorySample,
+  type MemorySampleEvent,
   type RunEnd,
   type RunEndStatus,
   type RunMetadata,
@@ -139,7 +139,7 @@ function mergeSteps(a: StepEvent, b: StepEvent): StepEvent {
 const maxOrNull = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.max(a, b));
 
 /** Merged memory samples keep the largest value of every figure (the peak of the interval). */
-function mergeMemory(a: MemorySample, b: MemorySample): MemorySample {
+function mergeMemory(a: MemorySampleEvent, b: MemorySampleEvent): MemorySampleEvent {
   const parts = {} as MemoryParts;
   for (const key of Object.keys(b.parts) as (keyof MemoryParts)[]) parts[key] = Math.max(a.parts[key], b.parts[key]);
   let device = b.device;
@@ -175,7 +175,7 @@ function roundStep(e: StepEvent): StepEvent {
   };
 }
 
-function roundMemory(m: MemorySample): MemorySample {
+function roundMemory(m: MemorySampleEvent): MemorySampleEvent {
   return { ...m, elapsedMs: Math.round(m.elapsedMs) };
 }
 
@@ -190,12 +190,12 @@ function roundMemory(m: MemorySample): MemorySample {
 export class TelemetryRecorder {
   readonly run: RunMetadata;
   private readonly steps: BucketHistory<StepEvent>;
-  private readonly memory: BucketHistory<MemorySample>;
+  private readonly memory: BucketHistory<MemorySampleEvent>;
   private readonly columnsCapacity: number;
   private readonly topK: number;
   private readonly started: number;
   private latestStep: StepEvent | null = null;
-  private latestMemory: MemorySample | null = null;
+  private latestMemory: MemorySampleEvent | null = null;
   private readonly latestSubspace = new Map<string, SubspaceEvent>();
   private columns: RefreshColumn[] = [];
   private refreshesSeen = 0;
@@ -239,7 +239,7 @@ export class TelemetryRecorder {
   }
 
   /** Records a memory sample. */
-  recordMemory(input: MemoryInput): MemorySample {
+  recordMemory(input: MemoryInput): MemorySampleEvent {
     const sample = roundMemory({ ...input, elapsedMs: this.elapsed(), count: 1 });
     this.latestMemory = sample;
     this.memory.push(sample);
