@@ -232,6 +232,31 @@ describe('liveDashboard', () => {
     model.dispose();
   });
 
+  it('holds a trainer that awaits onStep while paused, and stops it there without another step', async () => {
+    const kernel = installFakeKernel();
+    const cfg = tinyConfig();
+    const model = Qwen2ForCausalLM.init(cfg, 8);
+    const dash = liveDashboard({ model, steps: 10, updateIntervalMs: 0 });
+    const control = await kernel.openFromFrontend(TELEMETRY_CONTROL_TARGET, { runId: dash.runId });
+    const record = (step: number) => ({ step, loss: 3, lr: 1e-3, grad_norm: 1, time_ms: 10, memory: 1000, tokens: 10, epoch: 0 });
+    expect(dash.onStep(record(1))).toBeUndefined();
+    await control.send({ command: 'pause', runId: dash.runId });
+    const held = dash.onStep(record(2));
+    expect(held).toBeInstanceOf(Promise);
+    let settled = false;
+    void (held as Promise<unknown>).then(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(settled).toBe(false);
+    await control.send({ command: 'resume', runId: dash.runId });
+    expect(await held).toBeUndefined();
+    await control.send({ command: 'pause', runId: dash.runId });
+    const heldAgain = dash.onStep(record(3));
+    await control.send({ command: 'stop', runId: dash.runId });
+    expect(await heldAgain).toBe('stop');
+    expect(kernel.messages().pop()).toMatchObject({ status: 'stopped', end: { step: 3, reason: 'stopped from the training monitor' } });
+    model.dispose();
+  });
+
   it('works without a kernel: no controls, text on stdout only when asked to display', () => {
     const cfg = tinyConfig();
     const model = Qwen2ForCausalLM.init(cfg, 7);

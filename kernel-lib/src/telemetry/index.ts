@@ -60,6 +60,7 @@ export {
   type LiveDashboardOptions,
   type DashboardModel,
   type DashboardTrainOptions,
+  type StepVerdict,
 } from './live-dashboard';
 export {
   installExtensionCommand,

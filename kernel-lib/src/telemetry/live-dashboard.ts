@@ -78,6 +78,9 @@ export interface DashboardTrainOptions {
   gradientEngine: GradientEngine;
 }
 
+/** What the dashboard's `onStep` returns: `'stop'`, nothing, or (while paused) a promise of either. */
+export type StepVerdict = void | 'stop' | Promise<void | 'stop'>;
+
 /** A live dashboard of one training run. */
 export interface LiveDashboard {
   readonly runId: string;
@@ -85,8 +88,13 @@ export interface LiveDashboard {
   readonly displayId: string | undefined;
   /** Spread into `trainModel`'s options: `{ ...opts, ...dash.trainOptions }`. */
   readonly trainOptions: DashboardTrainOptions;
-  /** `trainModel`'s `onStep` hook (records the step; returns 'stop' when a stop was asked for). */
-  onStep(record: StepRecord): void | 'stop';
+  /**
+   * `trainModel`'s `onStep` hook: records the step; returns 'stop' when a stop was asked for, and
+   * while the run is paused a promise that settles on resume (or with 'stop'), for trainers that
+   * await the hook. Use `{ onStep: dash.onStep }` alone with a trainer option that needs its own
+   * gradient engine (e.g. `layerwise`); pausing then relies on the trainer awaiting `onStep`.
+   */
+  onStep(record: StepRecord): StepVerdict;
   /** Wraps a gradient engine so the run can be paused between steps (the default engine is wrapped already). */
   pausable(engine: GradientEngine): GradientEngine;
   pause(): void;
@@ -330,7 +338,7 @@ export function liveDashboard(options: LiveDashboardOptions): LiveDashboard {
   });
 
   let stepPausedMs = 0;
-  const onStep = (record: StepRecord): void | 'stop' => {
+  const onStep = (record: StepRecord): StepVerdict => {
     if (recorder.ended) return 'stop';
     const pausedInStep = pausedMs - stepPausedMs;
     stepPausedMs = pausedMs;
@@ -370,6 +378,17 @@ export function liveDashboard(options: LiveDashboardOptions): LiveDashboard {
       return undefined;
     }
     scheduleUpdate();
+    if (gate) {
+      // Paused: a trainer that awaits onStep waits here; the wrapped gradient engine waits otherwise.
+      return (async () => {
+        while (gate) await gate;
+        if (stopReason !== null) {
+          finish('stopped', stopReason);
+          return 'stop';
+        }
+        return undefined;
+      })();
+    }
     return undefined;
   };
 
@@ -395,7 +414,8 @@ export function liveDashboard(options: LiveDashboardOptions): LiveDashboard {
     get displayId() {
       return handle?.displayId;
     },
-    trainOptions: { onStep: (record) => onStep(record), gradientEngine },
+    // The trainer types onStep as synchronous; a promise (only while paused) is ignored by a trainer that does not await it.
+    trainOptions: { onStep: onStep as (record: StepRecord) => void | 'stop', gradientEngine },
     onStep,
     pausable,
     pause,
