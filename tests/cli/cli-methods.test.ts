@@ -52,6 +52,14 @@ describe('train --method galore / --optim adamw8bit', () => {
     expect(losses(path.join(b, 'train_log.jsonl'))[0]).toBeLessThan(first[0]); // starts from the trained adapter
   });
 
+  it('--layerwise trains GaLore with 8-bit states, stepping weights during the backward pass', async () => {
+    const a = path.join(dir, 'lw');
+    expect(await quiet([...common(a), '--method', 'galore', '--rank', '4', '--optim', 'adamw8bit', '--layerwise'])).toBe(0);
+    const l = losses(path.join(a, 'train_log.jsonl'));
+    expect(l[4]).toBeLessThan(l[0]);
+    expect(await quiet([...common(path.join(dir, 'lw2')), '--layerwise', '--max-grad-norm', '1'])).toBe(2);
+  });
+
   it('rejects unknown methods and options by name', async () => {
     expect(await quiet([...common(path.join(dir, 'x')), '--method', 'sgd'])).toBe(2);
     expect(await quiet([...common(path.join(dir, 'x')), '--method', 'galore', '--proj-type', 'diagonal'])).toBe(2);

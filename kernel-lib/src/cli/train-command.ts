@@ -43,7 +43,6 @@ export function optimizerFromFlags(v: Record<string, unknown>): Optimizer {
   const weightDecay = numberFlag(v, 'weight-decay', 0, (x) => x >= 0, 'a non-negative number');
   const optim = (v.optim as string | undefined) ?? 'adamw';
   if (!['adamw', 'adamw8bit'].includes(optim)) throw new UsageError(`--optim must be adamw or adamw8bit, got "${optim}"`);
-  if (v.layerwise) throw new UsageError('--layerwise is not available yet (layer-wise updates are planned for issue 3)');
   if (method === 'full' || method === 'lora') return optim === 'adamw8bit' ? adamW8bit({ betas, eps, weightDecay }) : adamW({ betas, eps, weightDecay });
   if (method === 'galore') {
     const oneOf = (name: string, allowed: string[], fallback: string): string => {
@@ -100,6 +99,12 @@ export async function trainCommand(argv: string[], out: (line: string) => void):
   if (!['constant', 'linear', 'cosine'].includes(scheduler)) throw new UsageError(`--lr-scheduler must be constant, linear or cosine, got "${scheduler}"`);
   const saveDtype = ((v['save-dtype'] as string | undefined) ?? 'f32').toLowerCase();
   if (!['f32', 'bf16'].includes(saveDtype)) throw new UsageError(`--save-dtype must be f32 or bf16, got "${saveDtype}"`);
+  if (v.layerwise) {
+    if (v['max-grad-norm'] !== undefined && Number(v['max-grad-norm']) > 0) throw new UsageError('--layerwise steps each weight during the backward pass, so it cannot clip by the global norm: drop --max-grad-norm');
+    if (v['grad-accum'] !== undefined && Number(v['grad-accum']) > 1) throw new UsageError('--layerwise cannot accumulate gradients: drop --grad-accum');
+    if (v.workers !== undefined && v.workers !== '0' && v.workers !== 'auto') throw new UsageError('--layerwise runs on this thread: use --workers 0');
+    v.workers = '0';
+  }
   const optimizer = optimizerFromFlags(v);
   const opts = {
     steps: v.steps === undefined ? undefined : numberFlag(v, 'steps', 1, positiveInt, 'a positive integer'),
@@ -110,7 +115,8 @@ export async function trainCommand(argv: string[], out: (line: string) => void):
     lr: numberFlag(v, 'lr', 1e-4, (x) => x >= 0, 'a non-negative number'),
     scheduler: scheduler as SchedulerName,
     warmupSteps: numberFlag(v, 'warmup-steps', 0, nonNegativeInt, 'a non-negative integer'),
-    maxGradNorm: numberFlag(v, 'max-grad-norm', 1.0, (x) => x >= 0, 'a non-negative number (0 = off)'),
+    maxGradNorm: numberFlag(v, 'max-grad-norm', v.layerwise ? 0 : 1.0, (x) => x >= 0, 'a non-negative number (0 = off)'),
+    layerwise: Boolean(v.layerwise),
     seed: numberFlag(v, 'seed', 42, nonNegativeInt, 'a non-negative integer'),
     shuffle: !v['no-shuffle'],
     saveEvery: numberFlag(v, 'save-every', 0, nonNegativeInt, 'a non-negative integer'),
@@ -132,7 +138,7 @@ export async function trainCommand(argv: string[], out: (line: string) => void):
     }
     const loraTargets = v['lora-target'] as string[] | undefined;
     const check = preflightCheck(readQwen2Config(modelDir), method, {
-      optim: (v.optim as 'adamw' | 'adamw8bit' | undefined) ?? 'adamw',
+      optim: (v.optim as 'adamw' | 'adamw8bit' | undefined) ?? 'adamw', layerwise: Boolean(v.layerwise),
       batchSize: opts.batchSize, seqLen: opts.seqLen,
       rank: method === 'galore' ? numberFlag(v, 'rank', 16, positiveInt, 'a positive integer') : undefined,
       loraR: method === 'lora' ? numberFlag(v, 'lora-r', 8, positiveInt, 'a positive integer') : undefined,

@@ -128,6 +128,41 @@ function weightGradient(dy: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor2D {
   return transpose2d(tf.matMul(transpose2d(x), dy));
 }
 
+/** Where a weight's gradient goes instead of the tape (layer-wise updates), keyed by the weight variable. */
+const weightGradientSinks = new Map<tf.Tensor, (grad: tf.Tensor) => void>();
+
+/**
+ * Send the gradient of `weight` to `sink` as soon as the backward pass forms
+ * it, instead of returning it from `tf.variableGrads` (layer-wise updates:
+ * the sink applies the optimizer step and the gradient is freed right away,
+ * so the gradients of the whole model never coexist). The weight must then be
+ * left out of the variables passed to `tf.variableGrads`. `null` removes it.
+ * Weights used twice in one pass (a tied embedding / lm_head) must not be sunk.
+ *
+ * @example
+ * setWeightGradientSink(model.weights.get('model.layers.0.mlp.up_proj.weight')!, (g) => opt.stepParam(p, g, lr));
+ */
+export function setWeightGradientSink(weight: tf.Variable, sink: ((grad: tf.Tensor) => void) | null): void {
+  if (sink) weightGradientSinks.set(weight, sink); else weightGradientSinks.delete(weight);
+}
+
+/**
+ * A weight's gradient for the tape: computed and handed to its sink (if
+ * any), skipped for frozen variables (`trainable === false`: no tape path
+ * needs it, e.g. LoRA's base weights), computed otherwise. The placeholder
+ * returned in the first two cases is never read: tfjs prunes inputs that are
+ * not on a path to the requested variables.
+ */
+function weightGradientFor(weight: tf.Tensor, compute: () => tf.Tensor): tf.Tensor {
+  const sink = weightGradientSinks.get(weight);
+  if (sink) {
+    sink(compute());
+    return tf.zeros([1]);
+  }
+  if ((weight as tf.Variable).trainable === false) return tf.zeros([1]);
+  return compute();
+}
+
 /**
  * A torch-style linear layer on 2-D input: y = x W^T (+ b), with W stored as
  * [out, in] like Hugging Face. Gradients: dx = dy W, dW = dy^T x, db = sum(dy).
@@ -145,7 +180,8 @@ const linearNoBias = customGradient((x: tf.Tensor, w: tf.Tensor, save: Saver) =>
     value: tf.matMul(x as tf.Tensor2D, transpose2d(w as tf.Tensor2D)),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sx, sw] = restore(saved) as tf.Tensor2D[];
-      return [tf.matMul(dy as tf.Tensor2D, sw), weightGradient(dy as tf.Tensor2D, sx)];
+      const dx = tf.matMul(dy as tf.Tensor2D, sw); // before a sink may update the weight
+      return [dx, weightGradientFor(w, () => weightGradient(dy as tf.Tensor2D, sx))];
     },
   };
 });
@@ -156,7 +192,8 @@ const linearBias = customGradient((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, sav
     value: tf.fused.matMul({ a: x as tf.Tensor2D, b: transpose2d(w as tf.Tensor2D), bias: b }),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sx, sw] = restore(saved) as tf.Tensor2D[];
-      return [tf.matMul(dy as tf.Tensor2D, sw), weightGradient(dy as tf.Tensor2D, sx), sumRows(dy as tf.Tensor2D)];
+      const dx = tf.matMul(dy as tf.Tensor2D, sw); // before a sink may update the weight
+      return [dx, weightGradientFor(w, () => weightGradient(dy as tf.Tensor2D, sx)), sumRows(dy as tf.Tensor2D)];
     },
   };
 });
@@ -181,7 +218,7 @@ export function embeddingLookup(ids: tf.Tensor1D, table: tf.Tensor2D): tf.Tensor
     for (let r = 0; r < idx.length; r++) rows.set(src.subarray(idx[r] * dim, (idx[r] + 1) * dim), r * dim);
     return {
       value: tf.tensor2d(rows, [idx.length, dim]),
-      gradFunc: (dy: tf.Tensor) => {
+      gradFunc: (dy: tf.Tensor) => [tf.zerosLike(idsIn), weightGradientFor(t, () => {
         const g = dy.dataSync() as Float32Array;
         const out = new Float32Array(vocab * dim);
         for (let r = 0; r < idx.length; r++) {
@@ -189,8 +226,8 @@ export function embeddingLookup(ids: tf.Tensor1D, table: tf.Tensor2D): tf.Tensor
           const from = r * dim;
           for (let j = 0; j < dim; j++) out[base + j] += g[from + j];
         }
-        return [tf.zerosLike(idsIn), tf.tensor2d(out, [vocab, dim])];
-      },
+        return tf.tensor2d(out, [vocab, dim]);
+      })],
     };
   });
   return f(ids, table) as tf.Tensor2D;

@@ -12,6 +12,8 @@ import { loadCheckpoint, saveCheckpoint, TrainerState } from './checkpoint';
 import { clipGradNorm } from './grad-clip';
 import { GradientEngine, localGradientEngine } from './gradient-engine';
 import { learningRate, SchedulerName } from './lr-schedule';
+import { setWeightGradientSink } from '../model/primitives';
+import type { TrainableParam } from '../optim/optimizer';
 import { sampleMemory } from './memory-probe';
 
 /** Options of a training run (CLI flag names in brackets). */
@@ -40,6 +42,15 @@ export interface TrainOptions {
   resumeFrom?: string;
   /** Show a progress bar on stderr; default: yes in a terminal or log, no inside a notebook kernel (use a dashboard there). */
   progress?: boolean;
+  /**
+   * Layer-wise updates (galore-torch's per-layer weight updates): each linear
+   * and embedding weight is stepped as soon as the backward pass forms its
+   * gradient, which is then freed, so the gradients of the whole model never
+   * coexist (see `layerwiseParams`). Incompatible with gradient accumulation,
+   * clipping (the logged grad_norm is still the global norm) and worker
+   * gradient engines.
+   */
+  layerwise?: boolean;
   /** Where gradients come from; default: this thread (`localGradientEngine`). */
   gradientEngine?: GradientEngine;
   /** Called after every optimizer step (telemetry, notebooks). Return 'stop' to end the run early. */
@@ -90,7 +101,16 @@ export async function trainModel(
   const maxGradNorm = options.maxGradNorm ?? 1.0;
   const params = model.trainableParams();
   if (params.length === 0) throw new Error('trainModel: the model has no trainable parameters');
-  const engine = options.gradientEngine ?? localGradientEngine(model, params);
+  const layerwise = options.layerwise === true;
+  if (layerwise) {
+    if (accum > 1) throw new Error('layer-wise updates cannot accumulate gradients (each weight is stepped during the backward pass); use --grad-accum 1');
+    if (options.gradientEngine) throw new Error('layer-wise updates run on this thread; do not combine them with a worker gradient engine (--workers 0)');
+  }
+  const sunk = layerwise ? layerwiseParams(model, params) : [];
+  const sunkNames = new Set(sunk.map((p) => p.name));
+  const tapeParams = params.filter((p) => !sunkNames.has(p.name));
+  if (tapeParams.length === 0) throw new Error('layer-wise updates need at least one parameter on the tape (norms, biases)');
+  const engine = options.gradientEngine ?? localGradientEngine(model, tapeParams);
   const runOptions = { totalSteps, batchSize: options.batchSize, seqLen: options.seqLen, accum, seed, shuffle: options.shuffle !== false };
 
   let step = 0;
@@ -120,10 +140,30 @@ export async function trainModel(
     let lossSum = 0;
     let tokens = 0;
     let grads: Record<string, tf.Tensor> = {};
+    let sunkNormSquares = 0;
     for (let micro = 0; micro < accum; micro++) {
       const batch = stream.next();
       tokens += batch.labelledTokens;
-      const { loss, grads: g } = await engine.compute(batch);
+      let sunkSquares = 0;
+      const currentLr = learningRate(schedule, step);
+      const fired = new Set<string>();
+      for (const p of sunk) {
+        setWeightGradientSink(p.variable, (g) => {
+          fired.add(p.name);
+          sunkSquares += tf.tidy(() => tf.sum(tf.square(g)).dataSync()[0]);
+          optimizer.stepParam(p, g, currentLr);
+        });
+      }
+      let computed;
+      try {
+        computed = await engine.compute(batch);
+      } finally {
+        for (const p of sunk) setWeightGradientSink(p.variable, null);
+      }
+      const missed = sunk.filter((p) => !fired.has(p.name));
+      if (missed.length) throw new Error(`layer-wise updates: no gradient reached ${missed.map((p) => p.name).join(', ')}`);
+      const { loss, grads: g } = computed;
+      sunkNormSquares = sunkSquares;
       lossSum += loss;
       for (const [name, t] of Object.entries(g)) {
         if (grads[name]) {
@@ -138,7 +178,9 @@ export async function trainModel(
       for (const [n, t] of Object.entries(grads)) { scaled[n] = tf.div(t, accum); t.dispose(); }
       grads = scaled;
     }
-    const gradNorm = clipGradNorm(grads, maxGradNorm);
+    const gradNorm = layerwise
+      ? Math.sqrt(clipGradNorm(grads, 0) ** 2 + sunkNormSquares)
+      : clipGradNorm(grads, maxGradNorm);
     const lr = learningRate(schedule, step);
     optimizer.step(params, grads, lr);
     const mem = sampleMemory();
@@ -166,4 +208,17 @@ export async function trainModel(
   }
   bar.done();
   return { steps: step, log, wallMs: Date.now() - started };
+}
+
+/**
+ * The weights layer-wise updates step inside the backward pass: the base
+ * model's linear weights and an untied lm_head. The embedding stays on the
+ * tape (nothing upstream of its lookup is differentiated, so tfjs never runs
+ * its gradient unless it is requested; a tied one is also used twice), as do
+ * norms, biases and adapter weights: the peak gradient memory is the embedding
+ * plus the largest linear weight.
+ */
+export function layerwiseParams(model: Qwen2ForCausalLM, params: TrainableParam[]): TrainableParam[] {
+  const stepped = /^(model\.layers\.\d+\.(self_attn|mlp)\.\w+_proj\.weight|lm_head\.weight)$/;
+  return params.filter((p) => stepped.test(p.name) && model.weights.get(p.name) === p.variable);
 }
