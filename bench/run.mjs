@@ -33,6 +33,18 @@ const BENCHMARKS = [
     usesPeer: true,
     what: 'full fine-tuning step (AdamW) of a tiny Qwen2, ours vs PyTorch',
   },
+  {
+    name: 'method-steps',
+    script: 'bench/method-steps.mjs',
+    usesPeer: false,
+    what: 'step time of full AdamW, 8-bit AdamW, LoRA, GaLore (32/8-bit, layer-wise), ratio to full AdamW',
+  },
+  {
+    name: 'galore-svd',
+    script: 'bench/galore-svd.mjs',
+    usesPeer: false,
+    what: 'GaLore subspace: randomized top-64 of a 1024x1024 gradient vs exact',
+  },
 ];
 
 const PEER_INSTALL = 'apt-get update && apt-get install -y python3-torch libopenblas0-pthread';
