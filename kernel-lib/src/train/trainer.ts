@@ -53,8 +53,8 @@ export interface TrainOptions {
   layerwise?: boolean;
   /** Where gradients come from; default: this thread (`localGradientEngine`). */
   gradientEngine?: GradientEngine;
-  /** Called after every optimizer step (telemetry, notebooks). Return 'stop' to end the run early. */
-  onStep?: (record: StepRecord) => void | 'stop';
+  /** Called after every optimizer step (telemetry, notebooks). Return 'stop' (or a promise of it) to end the run early; a returned promise is awaited. */
+  onStep?: (record: StepRecord) => void | 'stop' | Promise<void | 'stop'>;
 }
 
 /** One line of the training log. */
@@ -197,7 +197,7 @@ export async function trainModel(
     log.push(record);
     if (options.logFile) appendLineDurableSync(options.logFile, JSON.stringify(record));
     bar.update(step, `loss ${record.loss.toFixed(4)} lr ${lr.toExponential(2)}`);
-    const verdict = options.onStep?.(record);
+    const verdict = await options.onStep?.(record); // a dashboard may hold the run here while paused
     const saveNow = options.outDir && options.saveEvery && options.saveEvery > 0 && step % options.saveEvery === 0;
     if (saveNow) {
       const state: TrainerState = { global_step: step, data_position: { ...stream.position }, log_history: log as unknown as Record<string, unknown>[], options: runOptions };
