@@ -149,6 +149,17 @@ export function summaryText(message: TelemetryMessage): string {
   return parts.join(' · ');
 }
 
+/** The DOM event the dashboard's buttons dispatch; the `cell-controls` plugin answers it. */
+export const CONTROL_EVENT = 'galore-lab-control';
+
+/** Detail of {@link CONTROL_EVENT}; a handler sets `handled`. */
+export interface ControlEventDetail {
+  runId: string;
+  commTarget: string;
+  command: 'pause' | 'resume' | 'stop';
+  handled: boolean;
+}
+
 /**
  * The dashboard widget (one per output).
  */
@@ -157,6 +168,9 @@ export class TelemetryDashboard extends Widget implements IRenderMime.IRenderer 
   private readonly header = el('div', 'jp-GaloreLab-dashboardHeader');
   private readonly heading = el('span', 'jp-GaloreLab-dashboardTitle');
   private readonly status = el('span', 'jp-GaloreLab-status');
+  private readonly buttons = el('span', 'jp-GaloreLab-cellControls');
+  private readonly pauseButton = el('button', 'jp-Button jp-mod-styled jp-GaloreLab-button jp-GaloreLab-cellPause', 'Pause');
+  private readonly stopButton = el('button', 'jp-Button jp-mod-styled jp-GaloreLab-button jp-GaloreLab-cellStop', 'Stop');
   private readonly summary = el('div', 'jp-GaloreLab-summary');
   private readonly notice = el('div', 'jp-GaloreLab-notice');
   private readonly charts = el('div', 'jp-GaloreLab-charts');
@@ -171,7 +185,13 @@ export class TelemetryDashboard extends Widget implements IRenderMime.IRenderer 
     super();
     this.mimeType = options.mimeType;
     this.addClass('jp-GaloreLab-dashboard');
-    this.header.append(this.heading, this.status);
+    this.pauseButton.type = 'button';
+    this.stopButton.type = 'button';
+    this.buttons.append(this.pauseButton, this.stopButton);
+    this.buttons.hidden = true;
+    this.pauseButton.addEventListener('click', () => this.control(this.message?.status === 'paused' ? 'resume' : 'pause'));
+    this.stopButton.addEventListener('click', () => this.control('stop'));
+    this.header.append(this.heading, this.status, this.buttons);
     this.charts.append(this.lossNode, this.throughputNode, this.memoryNode);
     this.node.append(this.header, this.summary, this.notice, this.charts);
     this.notice.hidden = true;
@@ -204,8 +224,22 @@ export class TelemetryDashboard extends Widget implements IRenderMime.IRenderer 
     super.dispose();
   }
 
+  /** Asks the page (the cell-controls plugin) to send a control request for this run. */
+  private control(command: ControlEventDetail['command']): void {
+    const message = this.message;
+    const target = message?.run.controls?.commTarget;
+    if (!message || !target) return;
+    const detail: ControlEventDetail = { runId: message.run.runId, commTarget: target, command, handled: false };
+    this.node.dispatchEvent(new CustomEvent<ControlEventDetail>(CONTROL_EVENT, { bubbles: true, detail }));
+    if (!detail.handled) {
+      this.buttons.title = 'Run controls need a notebook with a live kernel';
+      this.buttons.hidden = true;
+    }
+  }
+
   private showNotice(headline: string, detail: string): void {
     this.message = null;
+    this.buttons.hidden = true;
     this.node.dataset.status = 'invalid';
     this.heading.textContent = 'GaLore Lab training';
     this.status.textContent = '';
@@ -221,6 +255,9 @@ export class TelemetryDashboard extends Widget implements IRenderMime.IRenderer 
     this.heading.title = `run ${run.runId}, optimizer ${run.optimizer}, device ${run.device.name}, started ${run.startedAt}`;
     this.status.textContent = message.status;
     this.status.dataset.status = message.status;
+    const live = !message.end && (message.status === 'running' || message.status === 'paused');
+    this.buttons.hidden = !(live && message.run.controls);
+    this.pauseButton.textContent = message.status === 'paused' ? 'Resume' : 'Pause';
     const end = message.end?.reason ? ` · ${message.end.status}: ${message.end.reason}` : '';
     this.summary.textContent = summaryText(message) + end;
     this.node.dataset.runId = run.runId;

@@ -147,14 +147,19 @@ describe('GaLore Lab extension in JupyterLab 4 (headless Chromium)', () => {
       expect(consoleErrors.errors).toEqual([]);
     }, 240_000);
 
-    it('pauses, resumes, changes the update rate and stops a run from the side panel', async () => {
+    it('pauses a run from its dashboard, resumes, re-rates and stops it from the side panel', async () => {
       await runCell(page, 1);
       await watch(page, () => dashboardState(1), (s) => s?.status === 'running' && s.step >= 2, 120_000);
       const monitor = page.locator('#galore-lab-training-monitor');
       const pause = monitor.locator('.jp-GaloreLab-pause');
       await expect.poll(() => pause.isEnabled(), { timeout: 15_000 }).toBe(true);
-      await pause.click();
+      // pause from the dashboard in the cell (the finished run's dashboard has no buttons)
+      expect(await page.locator('.jp-GaloreLab-dashboard').nth(0).locator('.jp-GaloreLab-cellControls').isVisible()).toBe(false);
+      const cellPause = page.locator('.jp-GaloreLab-dashboard').nth(1).locator('.jp-GaloreLab-cellPause');
+      await expect.poll(() => cellPause.isVisible(), { timeout: 15_000 }).toBe(true);
+      await cellPause.click();
       await watch(page, () => dashboardState(1), (s) => s?.status === 'paused', 30_000);
+      await expect.poll(() => cellPause.textContent(), { timeout: 15_000 }).toBe('Resume');
       await expect.poll(statusBarText, { timeout: 15_000 }).toMatch(/\(paused\)/);
       await page.waitForTimeout(1200); // the step in progress when pausing may still finish
       const pausedAt = (await dashboardState(1))!.step;
@@ -162,7 +167,7 @@ describe('GaLore Lab extension in JupyterLab 4 (headless Chromium)', () => {
       expect((await dashboardState(1))!.step).toBe(pausedAt);
       await expect.poll(() => pause.textContent(), { timeout: 15_000 }).toBe('Resume');
       await page.screenshot({ path: shot('paused.png') });
-      await pause.click();
+      await pause.click(); // resume from the side panel
       await watch(page, () => dashboardState(1), (s) => s?.status === 'running' && s.step > pausedAt + 1, 60_000);
       await monitor.locator('.jp-GaloreLab-rateSelect').selectOption('1000');
       await expect.poll(() => monitor.locator('.jp-GaloreLab-controlNote').textContent(), { timeout: 20_000 }).toBe('set-rate: run is running');
