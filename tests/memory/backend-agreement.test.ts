@@ -165,6 +165,8 @@ describe('LoRA vs the real adapters (peft/)', () => {
       expect(gradBytes).toBe(ledger.gradients);
       within1pct(atBackwardStart - before, ledger.activations.total);
       within1pct(peak, ledger.activations.total + ledger.gradients + ledger.backwardWorkspace);
+      // to the byte, up to the loss scalars (the loss, its probe copy, the seed gradient)
+      expect(peak - (ledger.activations.total + ledger.gradients + ledger.backwardWorkspace)).toBeLessThanOrEqual(12);
 
       const byVar = new Map(params.map((p) => [p.variable.name, p.name]));
       const named: Record<string, tf.Tensor> = {};
@@ -213,6 +215,9 @@ describe('activations: saved tensors and the forward+backward peak vs live wasm 
       expect(atBackwardStart - saved).toBeLessThanOrEqual(12);
       const predictedPeak = saved + gradBytes + backwardWorkspaceBytes(cfg, { batchSize: B, seqLen: T });
       within1pct(peak, predictedPeak);
+      // to the byte, up to the same loss scalars
+      expect(peak - predictedPeak).toBeGreaterThanOrEqual(0);
+      expect(peak - predictedPeak).toBeLessThanOrEqual(12);
     });
   }
 });

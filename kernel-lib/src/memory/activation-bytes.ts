@@ -4,51 +4,41 @@
  *
  * How tfjs saves: while a gradient is being taken, every kernel called at top
  * level (not inside a custom-gradient op) records the inputs/outputs its
- * gradient needs (Add, Sub, Mul: both inputs; Square, Rsqrt, Mean, Reshape,
- * Tile: the input; Softmax, Sigmoid: the output; Pack: all inputs; Transpose,
- * Unpack: nothing), and each `tf.customGrad` op (matmul2d, linear,
- * embeddingLookup, crossEntropy in model/primitives.ts) records what it
- * passes to `save`. Every saved tensor is a `clone`, and on the wasm backend
- * a clone COPIES its buffer (kernel Identity), so each save costs its full
- * size, even when the same tensor is saved twice, and even for weights:
- * each `linear` saves a copy of its weight. Those weight copies are counted
- * apart (`weightCopies`); on backends whose clone shares the buffer (cpu,
- * tensorflow) they cost nothing and the rest is an upper bound.
+ * gradient needs (here only the residual Adds, the Tile of the rotary tables
+ * and LoRA's Mul and Add: both inputs, or the input of Tile), and each
+ * `tf.customGrad` op (linear, rmsNorm, applyRotary, causalAttention, swiglu,
+ * crossEntropy in model/) records what it passes to `save`. Every saved
+ * tensor is a `clone`, and on the wasm backend a clone COPIES its buffer
+ * (kernel Identity), so each save costs its full size, even when the same
+ * tensor is saved twice. Weights are not saved: `saveForBackward`
+ * (model/primitives.ts) reads `tf.Variable`s directly, so the tape holds no
+ * weight copies (`weightCopies` is 0, LoRA adapter weights included), and the
+ * embedding lookup saves nothing (`tokenIds` is 0).
  *
  * With N = B T tokens, d hidden, f intermediate, H heads of size D, kvd =
  * H_kv D, V vocab and L layers, in float32 elements:
  *
- *   per layer   36 N d + 13 N kvd + 8 N D + 6 N f + 4 B H T^2 + 6 N + 3
- *     rmsNorm x2 (Square x, Mean x^2, Add var+eps, Rsqrt, Mul x*r, Mul *w):  2 (4 N d + 3 N + 1)
- *     q/k/v/o/gate/up/down inputs saved by `linear`:                          4 N d + 2 N d + N f
- *     rotary on q (width d) and k (width kvd), per call with width W:          9 N W + 4 N D
- *       (Reshape x4, matmul2d input, Mul x cos and rotated x sin, Add)
- *     q * 1/sqrt(D):                                                            N d + 1
- *     splitHeads on q, k, v (two Reshapes each):                                2 N d + 4 N kvd
- *     per head and row: q k^T (matmul2d) 2 T D, + mask (Add) 2 T^2,
- *       softmax output T^2, probs v (matmul2d) T^2 + T D:                       3 N d + 4 B H T^2
- *     mergeHeads (Pack all heads, two Reshapes):                                3 N d
- *     two residual Adds:                                                        4 N d
- *     SwiGLU: Sigmoid out N f, Mul gate*sig 2 N f, Mul *up 2 N f:               5 N f
- *   token ids (int32, saved by embeddingLookup)                                N
- *   rotary tables when B > 1 (Tile saves cos and sin [T, D])                   2 T D
- *   final rmsNorm                                                              4 N d + 3 N + 1
- *   lm_head input (saved by `linear`)                                          N d
- *   cross-entropy: log-softmax and one-hot [N, V], row weights [N]             2 N V + N
- *   weight copies: L (2 d^2 + 2 kvd d + 3 f d + 2 d + 2 D^2) + d + V d
- *     (every linear weight, both norm weights, the rotate-half matrix per
- *     rotary call, the final norm weight and the lm_head / tied embedding)
+ *   per layer   13 N d + 2 N kvd + 4 N D + 5 N f + B H T^2 + 2 N
+ *     rmsNorm x2 (xhat [N, d] and r [N, 1]):                       2 (N d + N)
+ *     q/k/v/o/gate/up inputs saved by `linear`, down's input:      6 N d + N f
+ *     applyRotary on q and k: cos and sin as [N, 1, D], each call: 4 N D
+ *     causalAttention: q / sqrt(D), k, v and the probabilities
+ *       (B H_kv blocks of [G T, T], G = H / H_kv):                  N d + 2 N kvd + B H T^2
+ *     two residual Adds (both inputs each):                         4 N d
+ *     swiglu: gate, up, sigmoid(gate), gate * sigmoid(gate):         4 N f
+ *   rotary tables when B > 1 (Tile saves cos and sin [T, D])        2 T D
+ *   final rmsNorm (N d + N) and the lm_head input (N d)             2 N d + N
+ *   cross-entropy: the softmax [N, V]                               N V
  *
- * Assumptions: the model of model/causal-lm.ts as committed (per-head 2-D
- * attention with an additive causal mask, no KV cache, no dropout); loss via
- * `model.loss`; the gradient taken with `tf.variableGrads`. It does not count
- * tensors alive only during the forward pass (the originals of the saved
- * copies: 1.3-1.5x this figure at the end of the forward on the tiny
- * configs) or the gradients the backward pass forms (`backwardWorkspaceBytes`;
+ * Assumptions: the model of model/causal-lm.ts as committed (one
+ * custom-gradient attention op per layer with an additive causal mask, no KV
+ * cache, no dropout); loss via `model.loss`; the gradient taken with
+ * `tf.variableGrads`. It does not count tensors alive only during the forward
+ * pass, or the gradients the backward pass forms (`backwardWorkspaceBytes`;
  * the peak of a step is at the end of the backward pass). Both figures are
  * checked against the wasm backend's live buffers (at the start of the
  * backward pass, and the peak) in tests/memory/backend-agreement.test.ts:
- * they agree to the byte, up to the loss scalars.
+ * the saved activations agree to the byte, up to the loss scalars.
  */
 import { Qwen2Config, headDim } from '../model/config';
 import { FLOAT32_BYTES } from './optimizer-state-bytes';
@@ -59,33 +49,33 @@ export interface ActivationOptions {
   /**
    * LoRA adapters on these linear modules (short names) with rank r: each
    * adapted module's forward (peft/lora-layer.ts, no dropout, no DoRA)
-   * `base(x) + scaling * B(A(x))` also saves x [N, in] and A [r, in] (first
-   * linear), A x [N, r] and B [out, r] (second linear), the product [N, out]
-   * and the scalar (Mul by scaling) and both addends [N, out] (Add):
-   * N (in + r + 3 out) + 1 activations and r (in + out) weight copies.
+   * `base(x) + scaling * B(A(x))` also saves x [N, in] (first linear),
+   * A x [N, r] (second linear), the product [N, out] and the scalar (Mul by
+   * scaling) and both addends [N, out] (Add): N (in + r + 3 out) + 1
+   * activations; the adapter weights A and B are read, not copied.
    */
   lora?: { r: number; targets: readonly string[] };
 }
 
 /** Saved-for-backward bytes, by where they come from. */
 export interface ActivationBytes {
-  /** Int32 token ids saved by the embedding lookup: 4 N. */
+  /** Token ids saved by the embedding lookup: 0 (the lookup saves nothing; kept for the breakdown's shape). */
   tokenIds: number;
   /** Tile's saved cos/sin tables when batch > 1: 2 T D floats. */
   rotaryTables: number;
   /** One decoder layer's saved activations (weight copies excluded). */
   perLayer: number;
-  /** Of `layers`: the [T, T] score/mask/probability tensors, 4 L B H T^2 floats. */
+  /** Of `layers`: the saved attention probabilities, L B H T^2 floats. */
   attentionScores: number;
   /** L * perLayer. */
   layers: number;
-  /** The final RMSNorm's saves and the lm_head input: 5 N d + 3 N + 1 floats. */
+  /** The final RMSNorm's saves and the lm_head input: 2 N d + N floats. */
   finalNormAndHead: number;
-  /** Cross-entropy's log-softmax and one-hot [N, V] and row weights [N]: 2 N V + N floats. */
+  /** Cross-entropy's softmax [N, V]: N V floats. */
   crossEntropy: number;
   /** Extra saves of LoRA adapters (0 without LoRA). */
   adapters: number;
-  /** Copies of weights saved by the tape (a wasm artefact: see the module comment). */
+  /** Copies of weights saved by the tape: 0 since custom gradients read variables directly (see the module comment). */
   weightCopies: number;
   /** Everything above. */
   total: number;
@@ -121,12 +111,10 @@ export function activationBytes(cfg: Qwen2Config, opts: ActivationOptions): Acti
   const L = cfg.num_hidden_layers;
   const F = FLOAT32_BYTES;
 
-  const scores = 4 * B * H * T * T;
-  const perLayer = 36 * N * d + 13 * N * kvd + 8 * N * D + 6 * N * f + scores + 6 * N + 3;
-  const weightCopiesPerLayer = 2 * d * d + 2 * kvd * d + 3 * f * d + 2 * d + 2 * D * D;
+  const scores = B * H * T * T;
+  const perLayer = 13 * N * d + 2 * N * kvd + 4 * N * D + 5 * N * f + scores + 2 * N;
 
   let adapters = 0;
-  let adapterWeights = 0;
   if (opts.lora) {
     const shapes = MODULE_SHAPES(cfg);
     const r = opts.lora.r;
@@ -135,22 +123,20 @@ export function activationBytes(cfg: Qwen2Config, opts: ActivationOptions): Acti
       if (!s) throw new Error(`activationBytes: LoRA target "${t}" is not a linear module of Qwen2`);
       const [o, i] = s;
       adapters += N * i + N * r + 3 * N * o + 1;
-      adapterWeights += r * i + o * r;
     }
     adapters *= L;
-    adapterWeights *= L;
   }
 
   const out = {
-    tokenIds: 4 * N,
+    tokenIds: 0,
     rotaryTables: F * (B > 1 ? 2 * T * D : 0),
     perLayer: F * perLayer,
     attentionScores: F * L * scores,
     layers: F * L * perLayer,
-    finalNormAndHead: F * (5 * N * d + 3 * N + 1),
-    crossEntropy: F * (2 * N * V + N),
+    finalNormAndHead: F * (2 * N * d + N),
+    crossEntropy: F * N * V,
     adapters: F * adapters,
-    weightCopies: F * (L * weightCopiesPerLayer + d + V * d + adapterWeights),
+    weightCopies: 0,
     total: 0,
   };
   out.total = out.tokenIds + out.rotaryTables + out.layers + out.finalNormAndHead + out.crossEntropy + out.adapters + out.weightCopies;

@@ -1,38 +1,58 @@
 /**
  * What the backward pass of OUR implementation holds at its end, beyond the
- * trainable weights' gradients: tfjs keeps every gradient it forms (of each
- * activation, and the temporaries our custom gradients create: transposes,
- * softmax's dy*y, cross-entropy's four [N, V] tensors) until
- * `tf.variableGrads` returns, and the saved tensors stay alive until then
- * too. So the peak of one forward+backward is
+ * trainable weights' gradients: tfjs keeps every tensor the backward pass
+ * makes (the gradients of activations and the temporaries our custom
+ * gradients create outside a `tf.tidy`: transposes, head re-layouts,
+ * cross-entropy's scaled softmax) until `tf.variableGrads` returns, and the
+ * saved tensors stay alive until then too. So the peak of one
+ * forward+backward is
  *
  *   saved activations + trainable gradients + this workspace.
  *
  * Rules it follows (tfjs-core 4.22 `backpropagateGradients`, wasm backend):
- * - only ops on a path from a trainable weight to the loss run backward;
- *   a built-in op computes the gradients of its on-path inputs only, but our
- *   custom-gradient ops (`linear`, `matmul2d`) compute all of theirs: a
- *   frozen weight's dW is formed (and held) whenever its input carries a
- *   gradient;
+ * - only ops on a path from a trainable weight to the loss run backward; our
+ *   ops are custom gradients, which form the gradients of ALL their inputs
+ *   once they run (dx of a linear whose input carries no gradient, a norm's
+ *   weight gradient, a frozen bias's sum), except a linear's weight gradient:
+ *   skipped for frozen weights (`weightGradientFor`, one placeholder float);
  * - a tensor reached through k edges ends with k gradient tensors (tfjs sums
- *   pairwise and frees only the older partial sum); reshape gradients share
- *   their buffer.
+ *   pairwise and frees only the older partial sum); the residual Adds pass
+ *   their output gradient on without a copy, so the residual stream costs one
+ *   extra sum per layer input and per attention output;
+ * - a weight gradient dW = dy^T x takes the cheaper of two routes
+ *   (`weightGradient`): a temporary dy^T [out, N], or x^T [in, N] and
+ *   [in, out]: min(N out, N in + in out) floats beside dW.
  *
- * Full training (every weight trainable), in float32 elements, N = B T:
+ * Full training (every weight trainable), in float32 elements, N = B T,
+ * C = B (T - 1) labelled tokens, t(out, in) = min(N out, N in + in out):
  *
- *   per layer   35 N d + 12 N kvd + 8 N f + 4 B H T^2 + 4 N + 4 D^2
- *   head        5 N V + 5 N d + 2 N     (cross-entropy 4 N V, lm_head dx and
- *                                        dy^T, final norm)
- *   token ids   N int32 (the ids' zero gradient)
- *   tied embeddings: + 2 V d (the two [V, d] gradients and their sum
- *                    coexist for a moment)
+ *   per layer   37 N d + 16 N kvd + 9 N f + 4 B H T^2 + B H T + 2 N
+ *     (with t(d, d) = N d, t(kvd, d) = N kvd, t(f, d) = N f, t(d, f) = N d,
+ *     true unless N exceeds the widths; the code uses t itself)
+ *     two rmsNorms (6 N d + N each), the residual sums (2 N d),
+ *     q/k/v/o/gate/up/down dx (5 N d + N f, the q/k/v ones kept apart),
+ *     their dW temporaries, two rotaries (4 N d + 4 N kvd),
+ *     causalAttention (10 N d + 10 N kvd + 4 B H T^2 + B H T),
+ *     swiglu (6 N f); scalars made from JS numbers are freed by their op
+ *   head        2 N V + N + 5 C (cross-entropy), N d + t(V, d) (lm_head),
+ *               6 N d + N (final norm)
+ *   embedding   N int32 (the ids' zero gradient); tied: + 2 V d (the lm_head
+ *               and lookup gradients and their sum coexist for a moment)
  *
- * LoRA (base frozen, no dropout): layers after the first run backward in full,
- * plus each frozen linear's dW and db, plus per adapted module [out, in]
- * 2 N out + 2 N r + N in; in the first layer only the ops downstream of its
- * first adapter run; the head adds the frozen lm_head's dW (V d) and the
- * embedding does not run backward. DoRA and dropout are not modelled (their
- * extra tensors are left out).
+ * LoRA (base frozen, no dropout): layers after the first run backward in
+ * full, with frozen linears (no dW, a placeholder float, their biases' sums
+ * and both norms' weight gradients in the workspace), plus per adapted
+ * module [out, in] N out + N r + t(out, r) + N in + t(r, in) (the scaled
+ * product's gradient, both adapter linears' dx and dW temporaries); in the
+ * first layer only the ops downstream of its first adapter run; the head's
+ * lm_head forms no dW and the embedding does not run backward. DoRA and
+ * dropout are not modelled (their extra tensors are left out).
+ *
+ * Layer-wise updates (`layerwise`): the linear weights of the decoder layers
+ * and an untied lm_head are stepped inside the backward pass; their dW
+ * temporaries still stay until the end (they are made outside a tidy), and
+ * so do the stepped gradients as long as nothing disposes them (see
+ * `memoryLedger`'s layer-wise assumption).
  *
  * Checked against the wasm backend's peak live buffers in
  * tests/memory/backend-agreement.test.ts (to the byte, up to the loss scalars).
@@ -50,42 +70,50 @@ export interface WorkspaceOptions {
 
 interface Dims { N: number; B: number; T: number; d: number; f: number; H: number; D: number; kvd: number; V: number }
 
-/** Which parts of a decoder layer carry a gradient (run backward). */
-interface LayerPath {
-  /** The layer input (and so its input norm and the base q/k/v linears). */
-  input: boolean;
-  q: boolean; k: boolean; v: boolean;
-  /** The attention output (o_proj's output). */
-  attn: boolean;
-  /** gate_proj's and up_proj's outputs. */
-  gate: boolean; up: boolean;
-  /** Whether frozen linear weights' dW and db count here (LoRA) or are trainable gradients (full). */
-  frozenLinears: boolean;
+/** How one decoder layer runs backward. */
+interface LayerRun {
+  /** Whether the layer input carries a gradient (false only in LoRA's first layer). */
+  inputOnPath: boolean;
+  /** Base weights frozen (LoRA): no dW, norm weight gradients and bias sums are workspace. */
+  frozen: boolean;
+  /** Adapted modules (short names) and the adapter rank. */
+  adapters: readonly string[];
+  r: number;
 }
 
-/** Workspace elements of one decoder layer given what carries a gradient. */
-function layerWorkspace(x: Dims, p: LayerPath): number {
-  const { N, B, T, d, f, H, D, kvd } = x;
-  const dw = (out: number, inp: number, bias: boolean) => (p.frozenLinears ? out * inp + (bias ? out : 0) : 0);
+/** Floats beside dW while a dW = dy^T x [out, in] is formed from N rows (`weightGradient`). */
+const dwTemp = (N: number, out: number, inp: number) => Math.min(N * out, N * inp + inp * out);
+
+/** Workspace elements of one decoder layer. */
+function layerWorkspace(x: Dims, run: LayerRun): number {
+  const { N, B, T, d, f, H, kvd } = x;
+  const has = (m: string) => run.adapters.includes(m);
+  // a base linear that runs backward: dx [N, in], then dW's temporary (trainable) or a placeholder
+  // float (frozen), and, frozen with a bias, the bias's sum [out] (trainable: a counted gradient)
+  const base = (out: number, inp: number, bias: boolean) =>
+    N * inp + (run.frozen ? 1 + (bias ? out : 0) : dwTemp(N, out, inp));
+  const norm = 6 * N * d + N + (run.frozen ? d : 0);
   let n = 0;
-  if (p.input) {
-    n += 5 * N * d + 2 * N;                                   // input RMSNorm (4 N d + 2 N own, + 1 sum over 3 edges)
-    n += 3 * N * d + N * d + 2 * N * kvd;                      // q/k/v linears: dx each, dy^T each
-    n += dw(d, d, true) + 2 * dw(kvd, d, true);
+  const xOn = run.inputOnPath;
+  if (xOn) n += norm + N * d;                                         // input rmsNorm; residual sum into x
+  if (xOn) n += base(d, d, true) + 2 * base(kvd, d, true);             // q/k/v linears
+  const q = xOn || has('q_proj'); const k = xOn || has('k_proj'); const v = xOn || has('v_proj');
+  if (q) n += 4 * N * d;                                               // applyRotary on q
+  if (k) n += 4 * N * kvd;                                             // applyRotary on k
+  const attn = q || k || v;
+  if (attn) n += 10 * N * d + 10 * N * kvd + 4 * B * H * T * T + B * H * T; // causalAttention
+  if (attn) n += base(d, d, false);                                    // o_proj
+  const h = xOn || attn || has('o_proj');
+  if (h) n += norm + N * d;                                            // post-attention rmsNorm; residual sum into h
+  if (h) n += 2 * base(f, d, false);                                   // gate/up linears
+  const mlp = h || has('gate_proj') || has('up_proj');
+  if (mlp) n += 6 * N * f;                                             // swiglu
+  if (mlp) n += base(d, f, false);                                     // down_proj
+  for (const m of run.adapters) {
+    const [o, i] = moduleShape(m, d, kvd, f);
+    // d(scaled) [N, out]; linear(A x, B): dx [N, r] + dB's temporary; linear(x, A): dx [N, in] + dA's temporary
+    n += N * o + N * run.r + dwTemp(N, o, run.r) + N * i + dwTemp(N, run.r, i);
   }
-  if (p.q) n += 5 * N * d + 2 * D * D + N * d + 2 * N * d;     // rotary on q, q * 1/sqrt(D), splitHeads(q)
-  if (p.k) n += 5 * N * kvd + 2 * D * D + 2 * N * kvd + N * kvd; // rotary on k, splitHeads(k), k^T per KV head
-  if (p.v) n += 2 * N * kvd;                                   // splitHeads(v)
-  if (p.q || p.k) n += 6 * N * d + 4 * B * H * T * T;          // per head: q k^T, softmax, probs v (all four matmul2d grads)
-  else if (p.v) n += 2 * N * d + 2 * B * H * T * T;            // per head: probs v only
-  const qkv = p.q || p.k || p.v;
-  if (qkv) n += 2 * N * d + 2 * N * d + dw(d, d, false);       // mergeHeads; o_proj dx and dy^T
-  if (p.attn) n += 5 * N * d + 2 * N;                          // post-attention RMSNorm
-  if (p.attn) n += 2 * (N * d + N * f) + 2 * dw(f, d, false);  // gate/up linears: dx and dy^T each
-  if (p.gate && p.up) n += 5 * N * f;                          // SwiGLU: d(gs), d(up), d(sig), d(gate) x2
-  else if (p.gate) n += 4 * N * f;
-  else if (p.up) n += N * f;
-  if (p.gate || p.up) n += N * f + N * d + dw(d, f, false);   // down_proj dx and dy^T
   return n;
 }
 
@@ -107,31 +135,23 @@ export function backwardWorkspaceBytes(cfg: Qwen2Config, opts: WorkspaceOptions)
     N: B * T, B, T, d: cfg.hidden_size, f: cfg.intermediate_size, H: cfg.num_attention_heads, D,
     kvd: cfg.num_key_value_heads * D, V: cfg.vocab_size,
   };
-  const { N, d, f, V, kvd } = x;
+  const { N, d, V } = x;
   const L = cfg.num_hidden_layers;
-  const all: LayerPath = { input: true, q: true, k: true, v: true, attn: true, gate: true, up: true, frozenLinears: false };
+  const C = B * (T - 1);
+  const crossEntropy = 2 * N * V + N + 5 * C;
+  const finalNorm = (frozen: boolean) => 6 * N * d + N + (frozen ? d : 0);
   if (!opts.lora) {
-    const head = 5 * N * V + 5 * N * d + 2 * N + (cfg.tie_word_embeddings ? 2 * V * d : 0);
-    return FLOAT32_BYTES * (L * layerWorkspace(x, all) + head) + 4 * N;
+    const layer = layerWorkspace(x, { inputOnPath: true, frozen: false, adapters: [], r: 0 });
+    const head = crossEntropy + N * d + dwTemp(N, V, d) + finalNorm(false) + (cfg.tie_word_embeddings ? 2 * V * d : 0);
+    return FLOAT32_BYTES * (L * layer + head) + 4 * N;
   }
   const { r, targets } = opts.lora;
   for (const t of targets) {
     if (!LINEAR_MODULE_NAMES.includes(t)) throw new Error(`backwardWorkspaceBytes: LoRA target "${t}" is not a linear module of Qwen2`);
   }
   if (targets.length === 0) return 0;
-  const has = (m: string) => targets.includes(m);
-  // first layer: only what lies downstream of its adapters carries a gradient
-  const q = has('q_proj'); const k = has('k_proj'); const v = has('v_proj');
-  const attn = q || k || v || has('o_proj');
-  const first: LayerPath = {
-    input: false, q, k, v, attn, gate: attn || has('gate_proj'), up: attn || has('up_proj'), frozenLinears: true,
-  };
-  let adapters = 0;
-  for (const m of targets) {
-    const [o, i] = moduleShape(m, d, kvd, f);
-    adapters += 2 * N * o + 2 * N * r + N * i;                 // d(scaled), dy^T of B, d(A x), (A x)^T, dx through A
-  }
-  const layers = layerWorkspace(x, first) + (L - 1) * layerWorkspace(x, { ...all, frozenLinears: true }) + L * adapters;
-  const head = 5 * N * V + 5 * N * d + 2 * N + V * d;         // + the frozen lm_head's dW; no embedding backward
-  return FLOAT32_BYTES * (layers + head);
+  const first = layerWorkspace(x, { inputOnPath: false, frozen: true, adapters: targets, r });
+  const rest = layerWorkspace(x, { inputOnPath: true, frozen: true, adapters: targets, r });
+  const head = crossEntropy + N * d + 1 + finalNorm(true);              // lm_head: dx and a placeholder, no dW
+  return FLOAT32_BYTES * (first + (L - 1) * rest + head);
 }

@@ -12,6 +12,18 @@ export interface BufferTracker {
   stop(): void;
 }
 
+/** Options of `trackBackendBuffers`. */
+export interface BufferTrackerOptions {
+  /**
+   * Also subtract the buffers that existed before the tracker started when
+   * they are freed, so `liveBytes()` is the net change of the heap's live
+   * buffers since the start (it may go below 0). Needed where a step replaces
+   * older tensors (an optimizer assigning new weights and moments); without it
+   * (default) such buffers are ignored, freed or not.
+   */
+  countEarlierFrees?: boolean;
+}
+
 interface WasmDataInfo { memoryOffset: number | null; shape: number[]; dtype: string }
 interface WasmBackendLike {
   dataIdMap: { has(id: object): boolean; get(id: object): WasmDataInfo | undefined };
@@ -30,6 +42,9 @@ const BYTES_PER_ELEMENT: Record<string, number> = { float32: 4, int32: 4, bool: 
  * buffer once: what the wasm heap really has to hold. Buffers that existed
  * before the call are not counted (live bytes start at 0).
  *
+ * With `countEarlierFrees`, frees of those earlier buffers are subtracted
+ * too (live bytes are then the net change since the start).
+ *
  * Reads backend internals of @tensorflow/tfjs-backend-wasm 4.x (`move`,
  * `makeOutput`, `disposeData`, `dataIdMap`); throws on any other backend.
  *
@@ -39,7 +54,7 @@ const BYTES_PER_ELEMENT: Record<string, number> = { float32: 4, int32: 4, bool: 
  * console.log(tracker.peakBytes()); // the forward+backward peak, in bytes
  * tracker.stop();
  */
-export function trackBackendBuffers(): BufferTracker {
+export function trackBackendBuffers(options: BufferTrackerOptions = {}): BufferTracker {
   if (tf.getBackend() !== 'wasm') {
     throw new Error(`trackBackendBuffers: needs the wasm backend, the backend in use is "${tf.getBackend()}"`);
   }
@@ -66,7 +81,11 @@ export function trackBackendBuffers(): BufferTracker {
     return out;
   };
   backend.disposeData = function disposeData(dataId, force) {
+    const earlier = options.countEarlierFrees && !sizes.has(dataId) ? this.dataIdMap.get(dataId) : undefined;
+    const earlierBytes = earlier && earlier.dtype !== 'string'
+      ? earlier.shape.reduce((a, b) => a * b, 1) * (BYTES_PER_ELEMENT[earlier.dtype] ?? 4) : 0;
     const freed = origDispose.call(this, dataId, force);
+    if (earlierBytes > 0 && !this.dataIdMap.has(dataId)) live -= earlierBytes;
     const n = sizes.get(dataId);
     if (n !== undefined && !this.dataIdMap.has(dataId)) {
       live -= n;
