@@ -30,8 +30,8 @@ const pretrained = await loadPretrained(tinyBasePath());
 const model = pretrained.model;
 const examples = readSftJsonl(datasetSplitPath('train'), pretrained.tokenizer).slice(0, 64);
 const optimizer = galoreAdamW({ rank: 8, update_proj_gap: 10 });
-const dash = liveDashboard({ model, optimizer, name: 'tiny-qwen2', steps: 30, batchSize: 1, seqLen: 96, updateIntervalMs: 150 });
-const result = await dash.watch(trainModel(model, optimizer, examples, { steps: 30, batchSize: 1, seqLen: 96, lr: 1e-3, progress: false, ...dash.trainOptions }));`;
+const dash = liveDashboard({ model, optimizer, name: 'tiny-qwen2', steps: 60, batchSize: 1, seqLen: 96, updateIntervalMs: 150 });
+const result = await dash.watch(trainModel(model, optimizer, examples, { steps: 60, batchSize: 1, seqLen: 96, lr: 1e-3, progress: false, ...dash.trainOptions }));`;
 
 // \`{ model }\` naming a variable declared in an earlier cell fails in the kernel (ReferenceError), so: \`model: model\`.
 const LONG_RUN = `const optimizer2 = galoreAdamW({ rank: 4, update_proj_gap: 5 });
@@ -115,7 +115,7 @@ describe('GaLore Lab extension in JupyterLab 4 (headless Chromium)', () => {
       const states = await watch(
         page,
         async () => ({ ...(await dashboardState(0)), bar: await statusBarText() }),
-        (s) => s.status === 'finished' && s.rendered === 30,
+        (s) => s.status === 'finished' && s.rendered === 60,
         120_000
       );
       // updated in place while training: several distinct steps shown (and drawn) before the end
@@ -123,14 +123,14 @@ describe('GaLore Lab extension in JupyterLab 4 (headless Chromium)', () => {
       expect(new Set(running.map((s) => s.step)).size, JSON.stringify(states)).toBeGreaterThanOrEqual(3);
       expect(new Set(running.map((s) => s.rendered).filter((n) => n! > 0)).size, JSON.stringify(states)).toBeGreaterThanOrEqual(2);
       // the status bar followed the run step by step
-      const barTexts = new Set(running.map((s) => s.bar).filter((t) => /^GaLore step \d+\/30 · [\d.]+ MiB$/.test(t)));
+      const barTexts = new Set(running.map((s) => s.bar).filter((t) => /^GaLore step \d+\/60 · [\d.]+ MiB$/.test(t)));
       expect(barTexts.size, JSON.stringify(states)).toBeGreaterThanOrEqual(3);
       expect(await page.locator('.jp-GaloreLab-dashboard').count()).toBe(1);
-      await expect.poll(statusBarText, { timeout: 15_000 }).toMatch(/^GaLore step 30\/30 \(finished\) · \d+(\.\d+)? MiB$/);
+      await expect.poll(statusBarText, { timeout: 15_000 }).toMatch(/^GaLore step 60\/60 \(finished\) · \d+(\.\d+)? MiB$/);
       await expect.poll(() => page.locator('.jp-GaloreLab-lossChart .main-svg').count(), { timeout: 15_000 }).toBeGreaterThan(0);
       await expect.poll(() => page.locator('.jp-GaloreLab-memoryChart .main-svg').count(), { timeout: 15_000 }).toBeGreaterThan(0);
       const header = await page.locator('.jp-GaloreLab-dashboard .jp-GaloreLab-summary').first().textContent();
-      expect(header).toMatch(/step 30\/30 · loss \d+\.\d{4} · \d+ tokens\/s · [\d.]+ MiB wasm heap \(CPU memory\)/);
+      expect(header).toMatch(/step 60\/60 · loss \d+\.\d{4} · \d+ tokens\/s · [\d.]+ MiB wasm heap \(CPU memory\)/);
 
       await page.evaluate(() => (window as any).jupyterapp.commands.execute('galore-lab:open-training-monitor'));
       const monitor = page.locator('#galore-lab-training-monitor');
