@@ -104,6 +104,9 @@ export { trackBackendBuffers } from './memory/buffer-tracker';
 // notebook display and comms (works in the GaLore Lab kernel, degrades in stock tslab)
 export * from './display';
 
+// live training telemetry (dashboard, status bar, side panel in the JupyterLab extension)
+export * from './telemetry';
+
 // metrics, data
 export * from './metrics';
 export * from './data';

@@ -16,6 +16,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   'install-kernel': { summary: 'install the GaLore Lab TypeScript kernel into Jupyter (--user|--prefix DIR|--name N|--uninstall)', load: async () => (await import('./install-kernel-command')).installKernelCommand },
   'export-recipe': { summary: 'write a LLaMA-Factory recipe (YAMLs, data, README) for the same fine-tuning (--to llamafactory)', load: async () => (await import('./export-recipe-command')).exportRecipeCommand },
   'import-run': { summary: 'read a LLaMA-Factory run folder (trainer_log.jsonl, generated_predictions.jsonl) as a results.json run', load: async () => (await import('./import-run-command')).importRunCommand },
+  'install-extension': { summary: 'install the prebuilt JupyterLab 4 extension (dashboard, status bar, training monitor)', load: async () => (await import('../telemetry/install-extension-command')).installExtensionCommand },
   init: { summary: 'write a randomly initialised model folder from a config.json', load: async () => (await import('./init-command')).initCommand },
   info: { summary: 'the TensorFlow.js backend in use and why the others were not', load: async () => (await import('./info-command')).infoCommand },
   reproduce: { summary: 'the main job: train the embedded tiny model and report (npm start)', load: async () => (await import('./reproduce-command')).reproduceCommand },
