@@ -17,6 +17,8 @@ import { Qwen2ForCausalLM } from '../../kernel-lib/src/model/causal-lm';
 import type { Qwen2Config } from '../../kernel-lib/src/model/config';
 import { AdamW } from '../../kernel-lib/src/optim/adamw';
 import type { Optimizer } from '../../kernel-lib/src/optim/optimizer';
+import { setWeightGradientSink } from '../../kernel-lib/src/model/primitives';
+import { layerwiseParams } from '../../kernel-lib/src/train/trainer';
 import { tinyConfig } from '../helpers/tiny-config';
 
 beforeAll(async () => { await initBackend('wasm'); });
@@ -218,6 +220,79 @@ describe('activations: saved tensors and the forward+backward peak vs live wasm 
       // to the byte, up to the same loss scalars
       expect(peak - predictedPeak).toBeGreaterThanOrEqual(0);
       expect(peak - predictedPeak).toBeLessThanOrEqual(12);
+    });
+  }
+});
+
+describe('layer-wise updates: the forward+backward peak vs live wasm buffers', () => {
+  /**
+   * One training step's forward+backward as the trainer's layer-wise mode runs
+   * it (layerwiseParams, a gradient sink per stepped weight, the rest on the
+   * tape), after a warm-up step so that the optimizer's moments exist. The
+   * sink steps AdamW and frees the gradient, as the ledger assumes (the sink
+   * of train/trainer.ts must free it too). Returns the peak live bytes
+   * beyond what existed before (weights and moments replaced during the step
+   * count as freed) and the bytes of the tape's gradients.
+   */
+  function stepPeak(cfg: Qwen2Config, B: number, T: number, layerwise: boolean): { peak: number; tapeGradBytes: number } {
+    const model = Qwen2ForCausalLM.init(cfg, 6);
+    const opt = new AdamW();
+    const params = model.trainableParams();
+    const sunk = layerwise ? layerwiseParams(model, params) : [];
+    const tape = params.filter((p) => !sunk.includes(p));
+    const ids = tokenIds(cfg, B * T);
+    const step = (tracker?: ReturnType<typeof trackBackendBuffers>) => {
+      for (const p of sunk) setWeightGradientSink(p.variable, (g) => { opt.stepParam(p, g, 1e-3); g.dispose(); });
+      try {
+        tracker?.resetPeak();
+        const { value, grads } = tf.variableGrads(() => model.loss(ids, ids, B, T), tape.map((p) => p.variable));
+        const peak = tracker?.peakBytes() ?? 0;
+        value.dispose();
+        const byVar = new Map(tape.map((p) => [p.variable.name, p.name]));
+        const named: Record<string, tf.Tensor> = {};
+        for (const [v, g] of Object.entries(grads)) named[byVar.get(v)!] = g;
+        const tapeGradBytes = Object.values(named).reduce((s, g) => s + g.size * 4, 0);
+        opt.step(tape, named, 1e-3);
+        for (const g of Object.values(named)) g.dispose();
+        return { peak, tapeGradBytes };
+      } finally {
+        for (const p of sunk) setWeightGradientSink(p.variable, null);
+      }
+    };
+    step();
+    const tracker = trackBackendBuffers({ countEarlierFrees: true });
+    const out = step(tracker);
+    tracker.stop();
+    opt.dispose();
+    model.dispose();
+    return out;
+  }
+
+  const cases: [string, Qwen2Config, number, number][] = [
+    ['tiny, batch 4 x 16', tinyConfig(), 4, 16],
+    ['tiny tied, 3 layers, batch 4 x 16', tinyConfig({ tie_word_embeddings: true, num_hidden_layers: 3 }), 4, 16],
+  ];
+  for (const [label, cfg, B, T] of cases) {
+    it(`${label}: the ledger's layer-wise peak`, () => {
+      const ledger = memoryLedger(cfg, 'full', { layerwise: true, batchSize: B, seqLen: T });
+      const { peak, tapeGradBytes } = stepPeak(cfg, B, T, true);
+      const stepped = ledger.params.filter((r) => /_proj\.weight$|^lm_head\.weight$/.test(r.name));
+      expect(tapeGradBytes).toBe(ledger.gradients - Math.max(...stepped.map((r) => r.gradientBytes)));
+      within1pct(peak, ledger.activations.total + ledger.gradients + ledger.backwardWorkspace);
+    });
+
+    it(`${label}: layer-wise lowers the peak by about the linear weights' gradients`, () => {
+      const full = stepPeak(cfg, B, T, false);
+      const lw = stepPeak(cfg, B, T, true);
+      const plain = memoryLedger(cfg, 'full', { batchSize: B, seqLen: T });
+      const layerwise = memoryLedger(cfg, 'full', { layerwise: true, batchSize: B, seqLen: T });
+      const stepped = plain.params.filter((r) => /_proj\.weight$|^lm_head\.weight$/.test(r.name)).map((r) => r.gradientBytes);
+      const linear = stepped.reduce((a, b) => a + b, 0);
+      expect(lw.peak).toBeLessThan(full.peak);
+      // the peak falls by the linear weights' gradients (less a placeholder float each) ...
+      within1pct(full.peak - lw.peak, linear);
+      // ... and the ledger says so, keeping the largest of them as an upper bound
+      expect(plain.total - layerwise.total).toBe(linear - Math.max(...stepped) - 4 * stepped.length);
     });
   }
 });

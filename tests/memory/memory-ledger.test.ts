@@ -41,12 +41,39 @@ describe('memoryLedger on the tiny config (hand-computed)', () => {
     expect(l.optimizerStateReduction).toBeCloseTo(1 - 77056 / (8 * TINY_PARAMS), 12);
   });
 
-  it('layer-wise: only the largest single gradient is alive', () => {
-    // largest trainable weights: embedding and lm_head, 97 x 32
-    expect(memoryLedger(cfg, 'full', { layerwise: true }).gradients).toBe(4 * 97 * 32);
-    expect(memoryLedger(cfg, 'galore', { rank: 4, layerwise: true }).gradients).toBe(4 * 97 * 32);
-    // LoRA r=4 on down_proj only: the largest adapter is B [32, 4] or A [4, 56] -> 224 elements
-    expect(memoryLedger(cfg, 'lora', { loraR: 4, loraTargets: ['down_proj'], layerwise: true }).gradients).toBe(4 * 224);
+  it('layer-wise: the tape keeps embedding, norms and biases; of the stepped linear weights only the largest gradient counts', () => {
+    // tape: embedding 97 x 32, norms 2 * 2 * 32 + 32, biases 2 * (32 + 16 + 16); largest stepped: the untied lm_head 97 x 32
+    const tape = 97 * 32 + 5 * 32 + 2 * 64;
+    expect(memoryLedger(cfg, 'full', { layerwise: true }).gradients).toBe(4 * (tape + 97 * 32));
+    expect(memoryLedger(cfg, 'galore', { rank: 4, layerwise: true }).gradients).toBe(4 * (tape + 97 * 32));
+    // tied: the embedding stays on the tape, the largest stepped weight is gate/up/down [56, 32]
+    const tied = tinyConfig({ tie_word_embeddings: true });
+    expect(memoryLedger(tied, 'full', { layerwise: true }).gradients).toBe(4 * (tape + 56 * 32));
+    // LoRA: adapter weights stay on the tape, so layer-wise changes nothing
+    const lora = { loraR: 4, loraTargets: ['down_proj'] };
+    expect(memoryLedger(cfg, 'lora', { ...lora, layerwise: true }).gradients).toBe(memoryLedger(cfg, 'lora', lora).gradients);
+  });
+
+  it('gradient workers: replicas, their rows\' activations and shared buffers, apart from the main heap', () => {
+    const one = memoryLedger(cfg, 'full', { batchSize: 4, seqLen: 16 });
+    const l = memoryLedger(cfg, 'full', { batchSize: 4, seqLen: 16, workers: 1 });
+    expect(l.workers).toMatchObject({ count: 1, mainRows: 2, workerRows: [2] });
+    const half = memoryLedger(cfg, 'full', { batchSize: 2, seqLen: 16 });
+    expect(l.activations.total).toBe(half.activations.total);            // the main thread keeps its own rows only
+    const w = l.workers!;
+    expect(w.replicaWeights).toBe(one.weights);
+    expect(w.replicaGradients).toBe(one.gradients);
+    expect(w.activationsAndWorkspace).toBe(half.activations.total + half.backwardWorkspace);
+    expect(w.sharedBuffers).toBe(one.weights + one.gradients);
+    expect(w.total).toBe(2 * (one.weights + one.gradients) + w.activationsAndWorkspace);
+    expect(l.processTotal).toBe(l.total + w.total);
+    expect(one.processTotal).toBe(one.total);
+    expect(one.workers).toBeUndefined();
+    expect(l.assumptions.join(' ')).toMatch(/process memory beside the main wasm heap/);
+    // 3 workers on 3 rows: main 1, workers 1, 1 and one idle replica
+    expect(memoryLedger(cfg, 'full', { batchSize: 3, seqLen: 8, workers: 3 }).workers).toMatchObject({ mainRows: 1, workerRows: [1, 1, 0] });
+    expect(() => memoryLedger(cfg, 'lora', { workers: 1 })).toThrow(/plain model/);
+    expect(() => memoryLedger(cfg, 'full', { workers: 1, layerwise: true })).toThrow(/layer-wise/);
   });
 
   it('8-bit states with a small min size: codes + absmax per block', () => {

@@ -18,8 +18,20 @@ export const LEDGER_METHODS: readonly LedgerMethod[] = ['full', 'lora', 'galore'
 export interface MemoryLedgerOptions {
   /** AdamW with float32 moments (default) or block-wise 8-bit moments. */
   optim?: LedgerOptimizer;
-  /** Layer-wise updates: each gradient is applied and freed as soon as it exists. */
+  /**
+   * Layer-wise updates (`trainModel(..., { layerwise: true })`, `--layerwise`):
+   * the decoder layers' linear weights and an untied lm_head are stepped and
+   * their gradients freed inside the backward pass; the embedding, norms,
+   * biases and adapter weights keep their gradients on the tape.
+   */
   layerwise?: boolean;
+  /**
+   * Data-parallel gradient workers (`--workers`, parallel-gradients.ts);
+   * default 0. Plain models only (no LoRA), not with layer-wise updates. With
+   * W workers the batch's rows split into min(W + 1, B) parts, the main
+   * thread taking the first, and `workers` reports the workers' memory.
+   */
+  workers?: number;
   /** GaLore rank (default 128). */
   rank?: number;
   /** GaLore projection side rule (default `std`). */
@@ -87,7 +99,11 @@ export interface MemoryLedger {
   trainableParams: number;
   /** All weights (base model + adapters), float32. */
   weights: number;
-  /** Gradients alive at once: all trainable ones, or the largest one when layer-wise. */
+  /**
+   * Gradients alive at once: all trainable ones; layer-wise: those kept on the
+   * tape (embedding, norms, biases, adapters) plus the largest single stepped
+   * linear-weight gradient.
+   */
   gradients: number;
   optimizerStates: number;
   optimizerBreakdown: OptimizerStateBreakdown;
@@ -97,11 +113,36 @@ export interface MemoryLedger {
   activations: ActivationBytes;
   /** Gradient temporaries the backward pass holds until it ends (see backward-workspace.ts). */
   backwardWorkspace: number;
-  /** weights + gradients + optimizerStates + activations + backwardWorkspace: the peak of a training step. */
+  /** weights + gradients + optimizerStates + activations + backwardWorkspace: the peak of a training step on the main thread's wasm heap. */
   total: number;
+  /** Data-parallel gradient workers' memory (absent without workers): process memory beside the main wasm heap. */
+  workers?: WorkerMemory;
+  /** total + workers.total: the process's peak (equal to total without workers). */
+  processTotal: number;
   /** What the figures assume, in words. */
   assumptions: string[];
 }
+
+/** What data-parallel gradient workers hold (each its own wasm heap, plus shared buffers). */
+export interface WorkerMemory {
+  count: number;
+  /** Batch rows of the main thread and of each worker (0 for an idle worker). */
+  mainRows: number;
+  workerRows: number[];
+  /** Per worker: a replica of every weight. */
+  replicaWeights: number;
+  /** Per worker: the gradients of the trainable weights it forms. */
+  replicaGradients: number;
+  /** Over all workers: saved activations and backward workspace of their rows. */
+  activationsAndWorkspace: number;
+  /** SharedArrayBuffers: the weights once, plus one gradient buffer per worker. */
+  sharedBuffers: number;
+  /** Everything above, over all workers. */
+  total: number;
+}
+
+/** Weights layer-wise updates step inside the backward pass (as train/trainer.ts `layerwiseParams`). */
+const LAYERWISE_STEPPED = /^(model\.layers\.\d+\.(self_attn|mlp)\.\w+_proj\.weight|lm_head\.weight)$/;
 
 const methodLabel = (method: LedgerMethod, o: Required<Pick<MemoryLedgerOptions, 'rank' | 'loraR' | 'optim' | 'layerwise'>>): string => {
   const head = method === 'full' ? 'Full' : method === 'lora' ? `LoRA r=${o.loraR}` : `GaLore r=${o.rank}`;
@@ -114,8 +155,8 @@ const methodLabel = (method: LedgerMethod, o: Required<Pick<MemoryLedgerOptions,
  * tfjs code holds). Per trainable weight W with shape [m, n], numel p:
  *
  *   weight      4 p                 (frozen weights too; LoRA adds its A, B)
- *   gradient    4 p                 (trainable only; layer-wise: only the
- *                                    largest single gradient, max 4 p)
+ *   gradient    4 p                 (trainable only; layer-wise: the stepped
+ *                                    linear weights count only their largest)
  *   AdamW       2 (4 p)             (exp_avg, exp_avg_sq)
  *   8-bit AdamW 2 (p + 4 ceil(p / block))  when p >= minSize, else 2 (4 p)
  *   GaLore      4 numel(P) + 2 moment(numel(R))   for projected 2-D weights:
@@ -135,6 +176,10 @@ export function memoryLedger(cfg: Qwen2Config, method: LedgerMethod, options: Me
   const optim = options.optim ?? 'adamw';
   if (optim !== 'adamw' && optim !== 'adamw8bit') throw new Error(`memoryLedger: optim "${optim}" is not adamw or adamw8bit`);
   const layerwise = options.layerwise ?? false;
+  const workers = options.workers ?? 0;
+  if (!(Number.isInteger(workers) && workers >= 0)) throw new Error(`memoryLedger: workers must be a non-negative integer, got ${workers}`);
+  if (workers > 0 && method === 'lora') throw new Error('memoryLedger: gradient workers need a plain model; LoRA adapters train without workers (workers: 0)');
+  if (workers > 0 && layerwise) throw new Error('memoryLedger: layer-wise updates run on the main thread; use workers: 0 with layerwise');
   const rank = options.rank ?? 128;
   const projType = options.projType ?? 'std';
   const galoreModules = options.galoreModules ?? LINEAR_MODULE_NAMES;
@@ -185,22 +230,50 @@ export function memoryLedger(cfg: Qwen2Config, method: LedgerMethod, options: Me
   const trainable = params.filter((r) => r.trainable);
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   const weights = sum(params.map((r) => r.weightBytes));
-  const gradients = layerwise ? Math.max(0, ...trainable.map((r) => r.gradientBytes)) : sum(trainable.map((r) => r.gradientBytes));
+  const stepped = layerwise ? trainable.filter((r) => LAYERWISE_STEPPED.test(r.name)) : [];
+  const gradients = sum(trainable.filter((r) => !stepped.includes(r)).map((r) => r.gradientBytes))
+    + Math.max(0, ...stepped.map((r) => r.gradientBytes));
   const optimizerStates = sum(params.map((r) => r.stateBytes));
   const targets = loraTargets === 'all' || loraTargets === 'all-linear' ? LINEAR_MODULE_NAMES : loraTargets;
   const lora = method === 'lora' ? { lora: { r: loraR, targets } } : {};
-  const activations = activationBytes(cfg, { batchSize, seqLen, ...lora });
-  const backwardWorkspace = backwardWorkspaceBytes(cfg, { batchSize, seqLen, ...lora });
+  // with workers the main thread differentiates only the first of min(W + 1, B) row ranges
+  const parts = Math.min(workers + 1, batchSize);
+  const mainRows = Math.floor(batchSize / parts);
+  const activations = activationBytes(cfg, { batchSize: mainRows, seqLen, ...lora });
+  // each stepped weight leaves a one-float placeholder gradient on the tape
+  const backwardWorkspace = backwardWorkspaceBytes(cfg, { batchSize: mainRows, seqLen, ...lora }) + FLOAT32_BYTES * stepped.length;
+  let workerMemory: WorkerMemory | undefined;
+  if (workers > 0) {
+    const workerRows = Array.from({ length: workers }, (_, i) => (i + 1 < parts ? mainRows + (i + 1 <= batchSize % parts ? 1 : 0) : 0));
+    const replicaGradients = sum(trainable.map((r) => r.gradientBytes));
+    const activationsAndWorkspace = sum(workerRows.filter((r) => r > 0).map((r) =>
+      activationBytes(cfg, { batchSize: r, seqLen }).total + backwardWorkspaceBytes(cfg, { batchSize: r, seqLen })));
+    const sharedBuffers = weights + workers * replicaGradients;
+    workerMemory = {
+      count: workers, mainRows, workerRows, replicaWeights: weights, replicaGradients, activationsAndWorkspace, sharedBuffers,
+      total: workers * (weights + replicaGradients) + activationsAndWorkspace + sharedBuffers,
+    };
+  }
 
   const assumptions = [
     'float32 weights, gradients and 32-bit optimizer states (what our TensorFlow.js code holds)',
-    `activations: tensors our forward pass saves for the backward pass at batch ${batchSize} x ${seqLen} tokens on the wasm backend, including the copies of weights the tape keeps`,
-    'backward workspace: gradients of activations and temporaries tfjs keeps until the backward pass ends (and, with LoRA, the dW our linear layers form for frozen weights)',
+    `activations: tensors our forward pass saves for the backward pass at batch ${mainRows} x ${seqLen} tokens on the wasm backend (weights are read, not copied)`,
+    'backward workspace: gradients of activations and temporaries tfjs keeps until the backward pass ends (frozen weights form no gradient)',
   ];
   if (eightBit) assumptions.push(`8-bit moments: 1 byte per element + one float32 absmax per ${layout.blockSize} elements; tensors under ${layout.minSize} elements keep float32 moments`);
   if (method === 'galore') assumptions.push(`GaLore (proj_type ${projType}) on ${galoreModules.join(', ')}; the embedding${cfg.tie_word_embeddings ? ' (tied to lm_head)' : ' and lm_head'}, norms and biases keep ${eightBit ? '8-bit ' : ''}AdamW states`);
   if (method === 'lora') assumptions.push(`LoRA r=${loraR} on ${targets.join(', ')}${options.dora ? ' with DoRA magnitudes' : ''}; base weights frozen (no gradient, no state); no dropout${options.dora ? '; DoRA\'s extra activations are not modelled' : ''}`);
-  if (layerwise) assumptions.push('layer-wise: gradients of the whole model never coexist; peak gradient memory is the largest single trainable weight\'s gradient');
+  if (layerwise) {
+    assumptions.push('layer-wise: the decoder layers\' linear weights' + (cfg.tie_word_embeddings ? '' : ' and lm_head')
+      + ' are stepped and their gradients freed inside the backward pass; the embedding, norms, biases'
+      + (method === 'lora' ? ' and adapter weights' : '') + ' keep theirs on the tape; counted: those plus the largest single stepped gradient'
+      + ' (an upper bound: that gradient lives only during its step), not the optimizer\'s own temporaries while it steps one weight');
+  }
+  if (workerMemory) {
+    assumptions.push(`gradient workers: ${workers} worker thread(s), each with a replica of the weights, its gradients and its rows' activations and workspace`
+      + ` (rows: main ${mainRows}, workers ${workerMemory.workerRows.join(', ')}), plus shared buffers (weights once, gradients per worker);`
+      + ' this is process memory beside the main wasm heap (reported apart in `workers`, not in `total`), and the main heap\'s activations are those of its own rows');
+  }
 
   const ledger: MemoryLedger = {
     method, optim, layerwise, label: methodLabel(method, { rank, loraR, optim, layerwise }), batchSize, seqLen,
@@ -209,6 +282,8 @@ export function memoryLedger(cfg: Qwen2Config, method: LedgerMethod, options: Me
     optimizerStateReduction: 1 - optimizerStates / (2 * fb * sum([...weightShapes(cfg).values()].map(numel))),
     activations, backwardWorkspace,
     total: weights + gradients + optimizerStates + activations.total + backwardWorkspace,
+    ...(workerMemory ? { workers: workerMemory } : {}),
+    processTotal: weights + gradients + optimizerStates + activations.total + backwardWorkspace + (workerMemory?.total ?? 0),
     assumptions,
   };
   return ledger;
