@@ -156,7 +156,12 @@ export function setWeightGradientSink(weight: tf.Variable, sink: ((grad: tf.Tens
 function weightGradientFor(weight: tf.Tensor, compute: () => tf.Tensor): tf.Tensor {
   const sink = weightGradientSinks.get(weight);
   if (sink) {
-    sink(compute());
+    const grad = compute();
+    try {
+      sink(grad);
+    } finally {
+      grad.dispose(); // the sink has stepped the weight: free the gradient now, not at the end of the backward pass
+    }
     return tf.zeros([1]);
   }
   if ((weight as tf.Variable).trainable === false) return tf.zeros([1]);
