@@ -4,6 +4,7 @@
  * way to derive independent seeds from strings so that "the same example with
  * the same seed" always gives the same result, whatever order examples come in.
  */
+import { mulberry32Stream } from '../util/random';
 
 /** A deterministic source of uniform numbers in [0, 1). */
 export interface Random {
@@ -25,14 +26,7 @@ export interface Random {
  * [rng.next(), rng.int(10), rng.pick(['a', 'b'])];
  */
 export function mulberry32(seed: number): Random {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32Stream(seed).next;
   const int = (maxExclusive: number): number => {
     if (!Number.isInteger(maxExclusive) || maxExclusive <= 0) {
       throw new RangeError(`Random.int: expected a positive integer bound, got ${maxExclusive}`);

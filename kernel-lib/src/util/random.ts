@@ -15,16 +15,33 @@ export interface SeededRandom {
   state(): number;
 }
 
-export function seededRandom(seed: number, state?: number): SeededRandom {
-  let s = (state ?? (Math.floor(seed) ^ 0x9e3779b9)) >>> 0;
-  let spare: number | null = null;
-  const next = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+/**
+ * The mulberry32 generator from a 32-bit state: `next()` gives uniform
+ * numbers in [0, 1), `state()` the current state. The one implementation of
+ * the step; `seededRandom` and the data pipeline's `mulberry32` build on it.
+ *
+ * @example
+ * const g = mulberry32Stream(42);
+ * g.next();
+ */
+export function mulberry32Stream(initialState: number): { next: () => number; state: () => number } {
+  let s = initialState >>> 0;
+  return {
+    next(): number {
+      s = (s + 0x6d2b79f5) >>> 0;
+      let t = s;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    },
+    state: () => s,
   };
+}
+
+export function seededRandom(seed: number, state?: number): SeededRandom {
+  const stream = mulberry32Stream(state ?? (Math.floor(seed) ^ 0x9e3779b9));
+  let spare: number | null = null;
+  const next = stream.next;
   return {
     next,
     normal(): number {
@@ -37,7 +54,7 @@ export function seededRandom(seed: number, state?: number): SeededRandom {
       return r * Math.cos(2 * Math.PI * v);
     },
     int(maxExclusive: number): number { return Math.floor(next() * maxExclusive); },
-    state(): number { return s; },
+    state: stream.state,
   };
 }
 
