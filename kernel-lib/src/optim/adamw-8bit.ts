@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { AdamMoments, createMoments, loadMoments } from './adam-moments';
 import { AdamWOptions } from './adamw';
-import { Optimizer, OptimizerSnapshot, TrainableParam, decaysByDefault } from './optimizer';
+import { Optimizer, OptimizerSnapshot, TrainableParam, resolveAdamHyperParams } from './optimizer';
 import { BLOCK_SIZES, BlockSize } from './quantize-blockwise';
 
 /** Options of `adamW8bit`: AdamW's, plus how states are quantised. */
@@ -49,17 +49,10 @@ export class AdamW8bit implements Optimizer {
   private state = new Map<string, ParamState>();
 
   constructor(options: AdamW8bitOptions = {}) {
-    [this.beta1, this.beta2] = options.betas ?? [0.9, 0.999];
-    this.eps = options.eps ?? 1e-8;
-    this.weightDecay = options.weightDecay ?? 0;
+    ({ beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay, decayFilter: this.decayFilter } =
+      resolveAdamHyperParams(options, 'AdamW8bit'));
     this.blockSize = options.blockSize ?? 256;
     this.min8bitSize = options.min8bitSize ?? 4096;
-    this.decayFilter = options.decayFilter ?? decaysByDefault;
-    if (!(this.beta1 >= 0 && this.beta1 < 1) || !(this.beta2 >= 0 && this.beta2 < 1)) {
-      throw new Error(`AdamW8bit: betas must lie in [0, 1), got [${this.beta1}, ${this.beta2}]`);
-    }
-    if (!(this.eps > 0)) throw new Error(`AdamW8bit: eps must be > 0, got ${this.eps}`);
-    if (!(this.weightDecay >= 0)) throw new Error(`AdamW8bit: weight decay must be >= 0, got ${this.weightDecay}`);
     if (!(BLOCK_SIZES as readonly number[]).includes(this.blockSize)) {
       throw new Error(`AdamW8bit: blockSize must be ${BLOCK_SIZES.join(' or ')}, got ${this.blockSize}`);
     }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  Optimizer, OptimizerSnapshot, TrainableParam, decaysByDefault, fromStateTensor, toStateTensor,
+  Optimizer, OptimizerSnapshot, TrainableParam, fromStateTensor, resolveAdamHyperParams, toStateTensor,
 } from './optimizer';
 
 /** AdamW hyper-parameters, named as in PyTorch's `torch.optim.AdamW`. */
@@ -43,15 +43,8 @@ export class AdamW implements Optimizer {
   private state = new Map<string, AdamState>();
 
   constructor(options: AdamWOptions = {}) {
-    [this.beta1, this.beta2] = options.betas ?? [0.9, 0.999];
-    this.eps = options.eps ?? 1e-8;
-    this.weightDecay = options.weightDecay ?? 0;
-    this.decayFilter = options.decayFilter ?? decaysByDefault;
-    if (!(this.beta1 >= 0 && this.beta1 < 1) || !(this.beta2 >= 0 && this.beta2 < 1)) {
-      throw new Error(`AdamW: betas must lie in [0, 1), got [${this.beta1}, ${this.beta2}]`);
-    }
-    if (!(this.eps > 0)) throw new Error(`AdamW: eps must be > 0, got ${this.eps}`);
-    if (!(this.weightDecay >= 0)) throw new Error(`AdamW: weight decay must be >= 0, got ${this.weightDecay}`);
+    ({ beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay, decayFilter: this.decayFilter } =
+      resolveAdamHyperParams(options, 'AdamW'));
   }
 
   step(params: TrainableParam[], grads: Record<string, tf.Tensor>, lr: number): void {

@@ -63,3 +63,35 @@ export function decaysByDefault(name: string): boolean {
   if (/norm\.weight$/.test(name) || /layernorm\.weight$/.test(name)) return false;
   return true;
 }
+
+/** AdamW hyper-parameters after defaults, shared by AdamW and its 8-bit variant. */
+export interface ResolvedAdamHyperParams {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  decayFilter: (name: string) => boolean;
+}
+
+/**
+ * PyTorch's AdamW defaults (betas 0.9/0.999, eps 1e-8, no weight decay, HF
+ * Trainer's decay rule) and their validation, with `who` naming the optimizer
+ * in errors.
+ *
+ * @example
+ * resolveAdamHyperParams({ weightDecay: 0.01 }, 'AdamW').beta2; // 0.999
+ */
+export function resolveAdamHyperParams(
+  o: { betas?: [number, number]; eps?: number; weightDecay?: number; decayFilter?: (name: string) => boolean },
+  who: string,
+): ResolvedAdamHyperParams {
+  const [beta1, beta2] = o.betas ?? [0.9, 0.999];
+  const eps = o.eps ?? 1e-8;
+  const weightDecay = o.weightDecay ?? 0;
+  if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
+    throw new Error(`${who}: betas must lie in [0, 1), got [${beta1}, ${beta2}]`);
+  }
+  if (!(eps > 0)) throw new Error(`${who}: eps must be > 0, got ${eps}`);
+  if (!(weightDecay >= 0)) throw new Error(`${who}: weight decay must be >= 0, got ${weightDecay}`);
+  return { beta1, beta2, eps, weightDecay, decayFilter: o.decayFilter ?? decaysByDefault };
+}
