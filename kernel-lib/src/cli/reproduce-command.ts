@@ -70,10 +70,10 @@ export async function reproduceCommand(argv: string[], out: (line: string) => vo
       let res;
       try {
         res = await trainModel(trained, optimizer, train, {
-        steps, batchSize, seqLen, lr, scheduler: 'cosine', warmupSteps: Math.min(5, steps - 1), seed,
-        logFile: path.join(outDir, `${method.id}_train_log.jsonl`), progress: !v.quiet,
-        gradientEngine: engine,
-      }, tokenizer?.padTokenId ?? 0);
+          steps, batchSize, seqLen, lr, scheduler: 'cosine', warmupSteps: Math.min(5, steps - 1), seed,
+          logFile: path.join(outDir, `${method.id}_train_log.jsonl`), progress: !v.quiet,
+          gradientEngine: engine,
+        }, tokenizer?.padTokenId ?? 0);
       } finally {
         engine?.dispose();
       }
