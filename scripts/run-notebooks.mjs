@@ -44,6 +44,9 @@ export const NOTEBOOKS = [
   { name: '04-memory', budgetS: 45 },
   { name: '05-inside-galore', budgetS: 120 },
   { name: '06-metrics', budgetS: 30 },
+  { name: '07-lora-moe', budgetS: 120 },
+  { name: '08-adapter-heads', budgetS: 120 },
+  { name: '09-multimodal-peft', budgetS: 150 },
 ];
 
 export const KERNELSPEC = { name: 'galore-lab', display_name: 'TypeScript (GaLore Lab)', language: 'typescript' };

@@ -89,6 +89,15 @@ export { jacobiSvd } from './linalg/exact-svd';
 // parameter-efficient fine-tuning (LoRA family)
 export * from './peft';
 
+// LoRA mixture-of-experts (SparseDoctor) and multiple-choice evaluation
+export * from './moe';
+
+// sequence classification heads on a decoder (adapter heads under data limits)
+export * from './classify';
+
+// small vision-language model and multimodal PEFT (medical VQA)
+export * from './vlm';
+
 // memory ledger
 export { memoryLedger, LEDGER_METHODS } from './memory/memory-ledger';
 export type { MemoryLedger, MemoryLedgerOptions, LedgerMethod, LedgerOptimizer, ParameterLedgerRow, OptimizerStateBreakdown } from './memory/memory-ledger';
