@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainableParam } from '../optim/optimizer';
 import { seededRandom } from '../util/random';
-import type { LayerCache, Projection } from './attention';
+import type { AttentionShape, LayerCache, Projection } from './attention';
 import { Qwen2Config, headDim, weightShapes } from './config';
 import { decoderLayer } from './decoder-layer';
+import { chunkedCrossEntropy } from './chunked-lm-loss';
 import { crossEntropy, embeddingLookup, linear } from './primitives';
 import { rmsNorm } from './rms-norm';
 import { rotaryTables } from './rotary';
@@ -12,6 +13,20 @@ import { rotaryTables } from './rotary';
 export interface WeightData {
   shape: number[];
   data: Float32Array;
+}
+
+/** What the decoder layers of one forward call share (see `Qwen2ForCausalLM.layerContext`). */
+export interface LayerContext {
+  shape: AttentionShape;
+  cos: tf.Tensor2D;
+  sin: tf.Tensor2D;
+  dispose(): void;
+}
+
+/** How `loss` computes the cross-entropy. */
+export interface LossOptions {
+  /** Vocabulary rows per chunk of the lm_head (`chunkedCrossEntropy`); absent: the full logits at once. */
+  vocabChunk?: number;
 }
 
 /** Keys/values of all layers for incremental decoding (batch 1). */
@@ -124,43 +139,74 @@ export class Qwen2ForCausalLM {
   }
 
   /**
-   * Final hidden states [batch*seqLen, hidden] (after the last norm) for token
-   * ids laid out row-major [batch, seqLen]. With `cache` (batch 1), positions
-   * continue after the cached ones.
+   * What every decoder layer of one call shares: the attention shape and the
+   * rotary tables for positions `past .. past + seqLen - 1` (tiled per
+   * sequence). `dispose()` frees the tables.
    */
-  hiddenStates(ids: Int32Array, batch: number, seqLen: number, cache?: KVCache): tf.Tensor2D {
+  layerContext(batch: number, seqLen: number, past = 0): LayerContext {
+    const cfg = this.config;
+    const hd = headDim(cfg);
+    const positions = Array.from({ length: seqLen }, (_, t) => past + t);
+    const tables = rotaryTables(positions, hd, cfg.rope_theta);
+    let cos = tables.cos;
+    let sin = tables.sin;
+    if (batch > 1) {
+      cos = tf.tile(tables.cos, [batch, 1]) as tf.Tensor2D;
+      sin = tf.tile(tables.sin, [batch, 1]) as tf.Tensor2D;
+    }
+    const shape = { batch, seqLen, heads: cfg.num_attention_heads, kvHeads: cfg.num_key_value_heads, headDim: hd };
+    return {
+      shape, cos, sin,
+      dispose: () => { for (const t of new Set([cos, sin, tables.cos, tables.sin])) t.dispose(); },
+    };
+  }
+
+  /** Checks token ids and positions, then embeds them: [batch*seqLen, hidden]. */
+  embed(ids: Int32Array, batch: number, seqLen: number, past = 0): tf.Tensor2D {
     const cfg = this.config;
     if (ids.length !== batch * seqLen) throw new Error(`forward: ${ids.length} ids for batch ${batch} x length ${seqLen}`);
     for (let i = 0; i < ids.length; i++) {
       if (ids[i] < 0 || ids[i] >= cfg.vocab_size) throw new Error(`forward: token id ${ids[i]} outside vocabulary [0, ${cfg.vocab_size})`);
     }
-    const past = cache ? cache.layers[0].length : 0;
     if (past + seqLen > cfg.max_position_embeddings) {
       throw new Error(`forward: position ${past + seqLen} exceeds max_position_embeddings ${cfg.max_position_embeddings}`);
     }
-    const hd = headDim(cfg);
-    const positions = Array.from({ length: seqLen }, (_, t) => past + t);
-    const tables = rotaryTables(positions, hd, cfg.rope_theta);
-    const cos = batch > 1 ? tf.tile(tables.cos, [batch, 1]) as tf.Tensor2D : tables.cos;
-    const sin = batch > 1 ? tf.tile(tables.sin, [batch, 1]) as tf.Tensor2D : tables.sin;
-    const shape = { batch, seqLen, heads: cfg.num_attention_heads, kvHeads: cfg.num_key_value_heads, headDim: hd };
-    let x = embeddingLookup(tf.tensor1d(ids, 'int32'), this.w2('model.embed_tokens.weight'));
-    for (let i = 0; i < cfg.num_hidden_layers; i++) {
-      const p = `model.layers.${i}`;
-      x = decoderLayer(x, {
-        inputNorm: this.w1(`${p}.input_layernorm.weight`),
-        postAttentionNorm: this.w1(`${p}.post_attention_layernorm.weight`),
-        attention: {
-          q: this.projection(`${p}.self_attn.q_proj`), k: this.projection(`${p}.self_attn.k_proj`),
-          v: this.projection(`${p}.self_attn.v_proj`), o: this.projection(`${p}.self_attn.o_proj`),
-        },
-        mlp: {
-          gate: this.projection(`${p}.mlp.gate_proj`), up: this.projection(`${p}.mlp.up_proj`),
-          down: this.projection(`${p}.mlp.down_proj`),
-        },
-      }, shape, cos, sin, cfg.rms_norm_eps, cache?.layers[i]);
-    }
-    return rmsNorm(x, this.w1('model.norm.weight'), cfg.rms_norm_eps);
+    return embeddingLookup(tf.tensor1d(ids, 'int32'), this.w2('model.embed_tokens.weight'));
+  }
+
+  /** Decoder layer `i` on x [batch*seqLen, hidden] (its projections, LoRA included). */
+  layer(i: number, x: tf.Tensor2D, ctx: LayerContext, cache?: LayerCache): tf.Tensor2D {
+    const p = `model.layers.${i}`;
+    return decoderLayer(x, {
+      inputNorm: this.w1(`${p}.input_layernorm.weight`),
+      postAttentionNorm: this.w1(`${p}.post_attention_layernorm.weight`),
+      attention: {
+        q: this.projection(`${p}.self_attn.q_proj`), k: this.projection(`${p}.self_attn.k_proj`),
+        v: this.projection(`${p}.self_attn.v_proj`), o: this.projection(`${p}.self_attn.o_proj`),
+      },
+      mlp: {
+        gate: this.projection(`${p}.mlp.gate_proj`), up: this.projection(`${p}.mlp.up_proj`),
+        down: this.projection(`${p}.mlp.down_proj`),
+      },
+    }, ctx.shape, ctx.cos, ctx.sin, this.config.rms_norm_eps, cache);
+  }
+
+  /** The final RMSNorm. */
+  finalNorm(x: tf.Tensor2D): tf.Tensor2D {
+    return rmsNorm(x, this.w1('model.norm.weight'), this.config.rms_norm_eps);
+  }
+
+  /**
+   * Final hidden states [batch*seqLen, hidden] (after the last norm) for token
+   * ids laid out row-major [batch, seqLen]. With `cache` (batch 1), positions
+   * continue after the cached ones.
+   */
+  hiddenStates(ids: Int32Array, batch: number, seqLen: number, cache?: KVCache): tf.Tensor2D {
+    const past = cache ? cache.layers[0].length : 0;
+    let x = this.embed(ids, batch, seqLen, past);
+    const ctx = this.layerContext(batch, seqLen, past);
+    for (let i = 0; i < this.config.num_hidden_layers; i++) x = this.layer(i, x, ctx, cache?.layers[i]);
+    return this.finalNorm(x);
   }
 
   /** The lm_head weight: `lm_head.weight`, or the embedding when tied. */
@@ -176,10 +222,16 @@ export class Qwen2ForCausalLM {
   /**
    * The causal-LM loss as Hugging Face computes it: logits at position t
    * predict labels[t+1] within each sequence; labels -100 are ignored; mean over
-   * the counted tokens.
+   * the counted tokens. With `vocabChunk`, the loss is computed that many
+   * vocabulary rows at a time (`chunkedCrossEntropy`): same value and
+   * gradients, without the full logits.
    */
-  loss(ids: Int32Array, labels: Int32Array, batch: number, seqLen: number): tf.Scalar {
-    return crossEntropy(this.forward(ids, batch, seqLen), shiftLabels(labels, batch, seqLen));
+  loss(ids: Int32Array, labels: Int32Array, batch: number, seqLen: number, options: LossOptions = {}): tf.Scalar {
+    const targets = shiftLabels(labels, batch, seqLen);
+    if (options.vocabChunk !== undefined) {
+      return chunkedCrossEntropy(this.hiddenStates(ids, batch, seqLen), this.lmHeadWeight(), targets, options.vocabChunk);
+    }
+    return crossEntropy(this.forward(ids, batch, seqLen), targets);
   }
 
   /** Copies of every weight (for saving). */

@@ -71,7 +71,7 @@ export function sumRows(x: tf.Tensor2D): tf.Tensor1D {
  * The values of a tensor without a copy where the backend allows it (the
  * wasm heap); valid only until the next tensor is allocated.
  */
-function hostView(x: tf.Tensor): Float32Array {
+export function hostView(x: tf.Tensor): Float32Array {
   const backend = tf.backend() as unknown as { typedArrayFromHeap?: (t: tf.Tensor) => Float32Array };
   if (tf.getBackend() === 'wasm' && typeof backend.typedArrayFromHeap === 'function') return backend.typedArrayFromHeap(x);
   return x.dataSync() as Float32Array;
@@ -146,6 +146,16 @@ export function setWeightGradientSink(weight: tf.Variable, sink: ((grad: tf.Tens
   if (sink) weightGradientSinks.set(weight, sink); else weightGradientSinks.delete(weight);
 }
 
+/** Whether a backward pass must form this weight's gradient (it has a sink, or it is trainable). */
+export function gradientWanted(weight: tf.Tensor): boolean {
+  return weightGradientSinks.has(weight) || (weight as tf.Variable).trainable !== false;
+}
+
+/** The layer-wise sink registered for a weight, if any. */
+export function weightGradientSink(weight: tf.Tensor): ((grad: tf.Tensor) => void) | undefined {
+  return weightGradientSinks.get(weight);
+}
+
 /**
  * A weight's gradient for the tape: computed and handed to its sink (if
  * any), skipped for frozen variables (`trainable === false`: no tape path
@@ -153,7 +163,7 @@ export function setWeightGradientSink(weight: tf.Variable, sink: ((grad: tf.Tens
  * returned in the first two cases is never read: tfjs prunes inputs that are
  * not on a path to the requested variables.
  */
-function weightGradientFor(weight: tf.Tensor, compute: () => tf.Tensor): tf.Tensor {
+export function weightGradientFor(weight: tf.Tensor, compute: () => tf.Tensor): tf.Tensor {
   const sink = weightGradientSinks.get(weight);
   if (sink) {
     const grad = compute();

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../data/batching';
-import type { Qwen2ForCausalLM } from '../model/causal-lm';
+import type { LossOptions, Qwen2ForCausalLM } from '../model/causal-lm';
 import type { TrainableParam } from '../optim/optimizer';
 
 /** The loss of one batch and the gradient of every trainable parameter (by HF name). */
@@ -22,18 +22,19 @@ export interface GradientEngine {
 }
 
 /**
- * Gradients with `tf.variableGrads` on this thread.
+ * Gradients with `tf.variableGrads` on this thread (`options.vocabChunk`:
+ * the loss over the vocabulary in chunks, see `chunkedCrossEntropy`).
  *
  * @example
  * const engine = localGradientEngine(model, model.trainableParams());
  * const { loss, grads } = await engine.compute(batch);
  */
-export function localGradientEngine(model: Qwen2ForCausalLM, params: TrainableParam[]): GradientEngine {
+export function localGradientEngine(model: Qwen2ForCausalLM, params: TrainableParam[], options: LossOptions = {}): GradientEngine {
   const byVarName = new Map(params.map((p) => [p.variable.name, p.name]));
   const vars = params.map((p) => p.variable);
   return {
     async compute(batch: Batch): Promise<BatchGradients> {
-      const { value, grads } = tf.variableGrads(() => model.loss(batch.inputIds, batch.labels, batch.batch, batch.seqLen), vars);
+      const { value, grads } = tf.variableGrads(() => model.loss(batch.inputIds, batch.labels, batch.batch, batch.seqLen, options), vars);
       const loss = value.dataSync()[0];
       value.dispose();
       const named: Record<string, tf.Tensor> = {};

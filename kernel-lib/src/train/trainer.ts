@@ -15,6 +15,7 @@ import { learningRate, SchedulerName } from './lr-schedule';
 import { setWeightGradientSink } from '../model/primitives';
 import type { TrainableParam } from '../optim/optimizer';
 import { sampleMemory } from './memory-probe';
+import { checkpointedGradientEngine } from './checkpointed-gradients';
 
 /** Options of a training run (CLI flag names in brackets). */
 export interface TrainOptions {
@@ -51,8 +52,17 @@ export interface TrainOptions {
    * gradient engines.
    */
   layerwise?: boolean;
-  /** Where gradients come from; default: this thread (`localGradientEngine`). */
+  /** Where gradients come from; default: this thread (`localGradientEngine`, or `checkpointedGradientEngine` with `activationCheckpointing`). */
   gradientEngine?: GradientEngine;
+  /**
+   * Activation checkpointing [--checkpointing]: keep only each decoder
+   * layer's input during the forward pass and recompute one layer at a time
+   * in the backward pass (`checkpointedGradientEngine`); about one more
+   * forward pass of time for far less activation memory.
+   */
+  activationCheckpointing?: boolean;
+  /** Compute the loss this many vocabulary rows at a time, never holding the full logits [--loss-chunk] (`chunkedCrossEntropy`). */
+  lossChunkSize?: number;
   /** Called after every optimizer step (telemetry, notebooks). Return 'stop' (or a promise of it) to end the run early; a returned promise is awaited. */
   onStep?: (record: StepRecord) => void | 'stop' | Promise<void | 'stop'>;
 }
@@ -110,7 +120,13 @@ export async function trainModel(
   const sunkNames = new Set(sunk.map((p) => p.name));
   const tapeParams = params.filter((p) => !sunkNames.has(p.name));
   if (tapeParams.length === 0) throw new Error('layer-wise updates need at least one parameter on the tape (norms, biases)');
-  const engine = options.gradientEngine ?? localGradientEngine(model, tapeParams);
+  if (options.gradientEngine && (options.activationCheckpointing || options.lossChunkSize !== undefined)) {
+    throw new Error('activation checkpointing and the chunked loss run on this thread; do not combine them with a worker gradient engine (--workers 0)');
+  }
+  const lossOptions = options.lossChunkSize !== undefined ? { vocabChunk: options.lossChunkSize } : {};
+  const engine = options.gradientEngine ?? (options.activationCheckpointing
+    ? checkpointedGradientEngine(model, tapeParams, lossOptions)
+    : localGradientEngine(model, tapeParams, lossOptions));
   const runOptions = { totalSteps, batchSize: options.batchSize, seqLen: options.seqLen, accum, seed, shuffle: options.shuffle !== false };
 
   let step = 0;
