@@ -7,11 +7,14 @@
  *
  * Charts: loss (with the min-max band of downsampled steps), memory
  * breakdown as a stacked area of the ledger parts with the measured figures
- * as lines on top, and tokens/s. Nothing from the data is inserted as HTML:
+ * as lines on top, and tokens/s; for a mixture of experts (LoRA-MoE) also
+ * the expert load per routed module and the routing entropy per layer
+ * (`expert-routing-view.ts`). Nothing from the data is inserted as HTML:
  * text goes through `textContent`, chart labels through `plotlyText`.
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
+import { expertLoadLayout, expertLoadTraces, routingEntropyLayout, routingEntropyTraces, routingSummary } from './expert-routing-view';
 import { PLOT_CONFIG, loadPlotly, observeResize, plotlyText, toMiB, type PlotlyApi } from './plotly';
 import {
   TELEMETRY_MIME_TYPE,
@@ -177,6 +180,9 @@ export class TelemetryDashboard extends Widget implements IRenderMime.IRenderer 
   private readonly lossNode = el('div', 'jp-GaloreLab-chart jp-GaloreLab-lossChart');
   private readonly memoryNode = el('div', 'jp-GaloreLab-chart jp-GaloreLab-memoryChart');
   private readonly throughputNode = el('div', 'jp-GaloreLab-chart jp-GaloreLab-throughputChart');
+  private readonly routingNote = el('div', 'jp-GaloreLab-summary jp-GaloreLab-routingSummary');
+  private readonly expertLoadNode = el('div', 'jp-GaloreLab-chart jp-GaloreLab-expertLoadChart');
+  private readonly routingEntropyNode = el('div', 'jp-GaloreLab-chart jp-GaloreLab-routingEntropyChart');
   private message: TelemetryMessage | null = null;
   private plotly: PlotlyApi | null = null;
   private readonly stopObserving: (() => void)[] = [];
@@ -192,9 +198,12 @@ export class TelemetryDashboard extends Widget implements IRenderMime.IRenderer 
     this.pauseButton.addEventListener('click', () => this.control(this.message?.status === 'paused' ? 'resume' : 'pause'));
     this.stopButton.addEventListener('click', () => this.control('stop'));
     this.header.append(this.heading, this.status, this.buttons);
-    this.charts.append(this.lossNode, this.throughputNode, this.memoryNode);
-    this.node.append(this.header, this.summary, this.notice, this.charts);
+    this.charts.append(this.lossNode, this.throughputNode, this.memoryNode, this.expertLoadNode, this.routingEntropyNode);
+    this.node.append(this.header, this.summary, this.routingNote, this.notice, this.charts);
     this.notice.hidden = true;
+    this.routingNote.hidden = true;
+    this.expertLoadNode.hidden = true;
+    this.routingEntropyNode.hidden = true;
     this.stopObserving.push(
       onThemeChange(() => void this.draw()),
       observeResize(this.charts, () => this.resizeCharts())
@@ -220,7 +229,7 @@ export class TelemetryDashboard extends Widget implements IRenderMime.IRenderer 
   dispose(): void {
     if (this.isDisposed) return;
     for (const stop of this.stopObserving) stop();
-    if (this.plotly) for (const node of [this.lossNode, this.memoryNode, this.throughputNode]) this.plotly.purge(node);
+    if (this.plotly) for (const node of this.chartNodes()) this.plotly.purge(node);
     super.dispose();
   }
 
@@ -260,6 +269,9 @@ export class TelemetryDashboard extends Widget implements IRenderMime.IRenderer 
     this.pauseButton.textContent = message.status === 'paused' ? 'Resume' : 'Pause';
     const end = message.end?.reason ? ` · ${message.end.status}: ${message.end.reason}` : '';
     this.summary.textContent = summaryText(message) + end;
+    const routing = routingSummary(message);
+    this.routingNote.textContent = routing ?? '';
+    this.routingNote.hidden = routing === null;
     this.node.dataset.runId = run.runId;
     this.node.dataset.status = message.status;
     this.node.dataset.step = String(message.latest.step?.step ?? 0);
@@ -286,26 +298,44 @@ export class TelemetryDashboard extends Widget implements IRenderMime.IRenderer 
     memory.margin = { l: 48, r: 8, t: 32, b: 40 };
     const throughput = baseLayout(theme, 'Throughput (tokens/s)');
     throughput.xaxis = xaxis('step');
-    await Promise.all([
+    const drawing = [
       plotly.react(this.lossNode, lossTraces(message, theme), loss, PLOT_CONFIG),
       plotly.react(this.memoryNode, memoryTraces(message, theme), memory, PLOT_CONFIG),
       plotly.react(this.throughputNode, throughputTraces(message, theme), throughput, PLOT_CONFIG)
-    ]);
+    ];
+    const routing = message.routing;
+    const wasRouted = !this.expertLoadNode.hidden;
+    this.expertLoadNode.hidden = !routing;
+    this.routingEntropyNode.hidden = !routing;
+    if (routing) {
+      drawing.push(
+        plotly.react(this.expertLoadNode, expertLoadTraces(message, theme), expertLoadLayout(routing, theme), PLOT_CONFIG),
+        plotly.react(this.routingEntropyNode, routingEntropyTraces(message, theme), routingEntropyLayout(theme), PLOT_CONFIG)
+      );
+    } else if (wasRouted) {
+      plotly.purge(this.expertLoadNode);
+      plotly.purge(this.routingEntropyNode);
+    }
+    await Promise.all(drawing);
     this.node.dataset.rendered = String(message.latest.step?.step ?? 0);
   }
 
   private resizeCharts(): void {
     if (!this.plotly || !this.message || !this.isAttached) return;
-    for (const node of [this.lossNode, this.memoryNode, this.throughputNode]) {
-      if (node.offsetParent !== null) this.plotly.Plots.resize(node);
+    for (const node of this.chartNodes()) {
+      if (!node.hidden && node.offsetParent !== null) this.plotly.Plots.resize(node);
     }
+  }
+
+  private chartNodes(): HTMLElement[] {
+    return [this.lossNode, this.memoryNode, this.throughputNode, this.expertLoadNode, this.routingEntropyNode];
   }
 }
 
 /** The MIME extension that renders telemetry. */
 export const dashboardRendererExtension: IRenderMime.IExtension = {
   id: 'galore-lab-jupyterlab:telemetry-dashboard',
-  description: 'Live GaLore Lab training dashboard (loss, memory, tokens/s)',
+  description: 'Live GaLore Lab training dashboard (loss, memory, tokens/s, expert routing)',
   rendererFactory: {
     safe: true,
     mimeTypes: [TELEMETRY_MIME_TYPE],

@@ -34,6 +34,8 @@ let adapterCounter = 0;
 
 /** The training view's extras: routing of the latest step, and a hook per step. */
 export interface LoraMoeTrainingModel extends Qwen2ForCausalLM {
+  /** The adapter's options (the live dashboard shows them). */
+  readonly loraMoeConfig: LoraMoeConfig;
   routingStats(): ExpertRoutingStats | null;
   onRoutingStats(listener: (stats: ExpertRoutingStats) => void): () => void;
 }
@@ -150,6 +152,7 @@ export class LoraMoeAdapter {
       value: (ids: Int32Array, labels: Int32Array, batch: number, seqLen: number): tf.Scalar => this.trainingLoss(ids, labels, batch, seqLen),
     });
     Object.defineProperty(view, 'routingStats', { value: () => this.routingStats() });
+    Object.defineProperty(view, 'loraMoeConfig', { value: this.config });
     Object.defineProperty(view, 'onRoutingStats', { value: (l: (s: ExpertRoutingStats) => void) => this.onRoutingStats(l) });
     return view;
   }

@@ -1,7 +1,8 @@
 /**
  * Training telemetry: the versioned message schema shared with the JupyterLab
- * extension, its recorder and MIME bundle, the one-call live dashboard, run
- * controls over comms, and `install-extension`.
+ * extension, its recorder and MIME bundle (GaLore subspaces, a LoRA-MoE's
+ * expert routing), the one-call live dashboard, run controls over comms, and
+ * `install-extension`.
  */
 export {
   TELEMETRY_MIME_TYPE,
@@ -34,7 +35,12 @@ export {
   type ParsedTelemetry,
   type TelemetryControlRequest,
   type TelemetryControlReply,
+  type ExpertRoutingSummary,
+  type RoutingPoint,
 } from './schema';
+export { checkExpertRouting, routingLine } from './expert-routing-schema';
+export { RoutingHistory, type RoutingInput } from './routing-history';
+export { isRoutingSource, moeMethodOptions, type RoutingSource } from './routing-source';
 export { BucketHistory, roundSignificant, weightedMean, type Countable } from './downsample';
 export {
   TelemetryRecorder,

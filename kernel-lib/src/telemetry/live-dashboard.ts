@@ -1,6 +1,6 @@
 /**
  * `liveDashboard`: one call in a notebook cell turns a training run into a
- * live telemetry display (loss, memory, GaLore subspaces) that the GaLore Lab
+ * live telemetry display (loss, memory, GaLore subspaces, a LoRA-MoE's expert routing) that the GaLore Lab
  * JupyterLab extension renders as a dashboard, with a status-bar figure and a
  * "Training monitor" side panel; other frontends show a text/HTML summary.
  *
@@ -25,6 +25,7 @@ import { localGradientEngine } from '../train/gradient-engine';
 import type { StepRecord } from '../train/trainer';
 import { DeviceMemoryProbe } from './device-memory';
 import { registerControllableRun } from './run-controls';
+import { isRoutingSource, moeMethodOptions } from './routing-source';
 import type { MemoryParts, RunMetadata, RunStatus, TelemetryMessage, TrainingMethod } from './schema';
 import { telemetryBundle } from './telemetry-bundle';
 import { TelemetryRecorder, type RecorderLimits } from './telemetry-recorder';
@@ -168,7 +169,11 @@ function ledgerFor(config: Qwen2Config, method: TrainingMethod, methodOptions: R
   const extra: MemoryLedgerOptions = { batchSize: options.batchSize, seqLen: options.seqLen, ...options.ledger };
   if (method === 'galore' && typeof methodOptions.rank === 'number') extra.rank ??= methodOptions.rank;
   if (method === 'galore' && methodOptions.stateBits === 8) extra.optim ??= 'adamw8bit';
-  if (method === 'lora' && typeof methodOptions.r === 'number') extra.loraR ??= methodOptions.r;
+  if (method === 'lora' && typeof methodOptions.r === 'number') {
+    // a LoRA-MoE's experts hold as many parameters as one LoRA of rank r * num_experts (its small routers are left out)
+    const experts = typeof methodOptions.num_experts === 'number' ? methodOptions.num_experts : 1;
+    extra.loraR ??= methodOptions.r * experts;
+  }
   if (options.optimizer?.kind === 'adamw8bit') extra.optim ??= 'adamw8bit';
   try {
     return memoryLedger(config, method as LedgerMethod, extra);
@@ -191,7 +196,7 @@ export function liveDashboard(options: LiveDashboardOptions): LiveDashboard {
   const { model, optimizer } = options;
   const params = model.trainableParams();
   const method = options.method ?? inferMethod(params, optimizer);
-  const methodOptions = { ...inferMethodOptions(method, params, optimizer), ...options.methodOptions };
+  const methodOptions = { ...inferMethodOptions(method, params, optimizer), ...moeMethodOptions(model), ...options.methodOptions };
   const counts = countParameters(model, params);
   const backend = tf.getBackend() ?? 'unknown';
   const probe = new DeviceMemoryProbe({ backend });
@@ -359,6 +364,10 @@ export function liveDashboard(options: LiveDashboardOptions): LiveDashboard {
       } catch {
         // keep the ledger's figure
       }
+    }
+    if (isRoutingSource(model)) {
+      const routing = model.routingStats();
+      if (routing) recorder.recordRouting({ ...routing, step: record.step });
     }
     recorder.recordMemory({
       step: record.step,

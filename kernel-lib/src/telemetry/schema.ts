@@ -19,11 +19,19 @@
  * - `subspaces`: GaLore subspace events per weight (rank, top singular
  *   values, captured energy, overlap with the previous subspace) and their
  *   history over refreshes;
+ * - `routing`: expert load and routing entropy of a mixture of experts
+ *   (LoRA-MoE), or null (optional: a message without it reads as null; see
+ *   `expert-routing-schema.ts`);
  * - `end`: how the run ended, or null while it runs.
  *
  * Numbers are plain JSON numbers (no NaN/Infinity: a value that is not finite
  * is sent as null where the schema allows it).
  */
+
+import { SchemaProblem, array, fail, nonNegative, num, numOrNull, object, oneOf, str } from './schema-checks';
+import { checkExpertRouting, type ExpertRoutingSummary } from './expert-routing-schema';
+
+export type { ExpertRoutingSummary, RoutingPoint } from './expert-routing-schema';
 
 /** The MIME type of a telemetry message. */
 export const TELEMETRY_MIME_TYPE = 'application/vnd.galore-lab.telemetry+json';
@@ -34,7 +42,7 @@ export const TELEMETRY_VERSION = 1;
 /** The comm target the kernel registers for run controls (pause, resume, stop, rate). */
 export const TELEMETRY_CONTROL_TARGET = 'galore-lab.telemetry.control';
 
-/** How the weights are trained. */
+/** How the weights are trained (a LoRA mixture of experts is `lora` with `num_experts` among its method options). */
 export type TrainingMethod = 'full' | 'galore' | 'lora';
 /** Where a run stands. */
 export type RunStatus = 'running' | 'paused' | 'finished' | 'stopped' | 'failed';
@@ -221,6 +229,8 @@ export interface TelemetryMessage {
   steps: StepEvent[];
   memory: MemorySampleEvent[];
   subspaces: SubspaceSummary | null;
+  /** Expert routing of a LoRA-MoE run, or null (optional in the JSON: absent reads as null). */
+  routing: ExpertRoutingSummary | null;
   end: RunEnd | null;
   history: HistoryInfo;
 }
@@ -246,61 +256,6 @@ const METHODS: readonly TrainingMethod[] = ['full', 'galore', 'lora'];
 const DEVICE_KINDS: readonly DeviceMemoryKind[] = ['gpu', 'wasm', 'cpu'];
 const DEVICE_SOURCES: readonly DeviceMemorySource[] = ['nvidia-smi', 'wasm-heap', 'process-rss'];
 const SIDES = ['left', 'right', 'full'] as const;
-
-/** Thrown inside the validator with the path of the bad field. */
-class SchemaProblem extends Error {}
-
-type Json = Record<string, unknown>;
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing (the field is missing)';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  if (typeof value === 'number') return Number.isFinite(value) ? `the number ${value}` : String(value);
-  return `a value of type ${typeof value}`;
-}
-
-function fail(path: string, expected: string, value: unknown): never {
-  throw new SchemaProblem(`${path}: expected ${expected}, got ${describe(value)}`);
-}
-
-function object(value: unknown, path: string): Json {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(path, 'an object', value);
-  return value as Json;
-}
-
-function array(value: unknown, path: string, maxLength = 100_000): unknown[] {
-  if (!Array.isArray(value)) fail(path, 'an array', value);
-  if (value.length > maxLength) throw new SchemaProblem(`${path}: has ${value.length} entries, more than the ${maxLength} a message may hold`);
-  return value;
-}
-
-function num(value: unknown, path: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) fail(path, 'a finite number', value);
-  return value;
-}
-
-function nonNegative(value: unknown, path: string): number {
-  const n = num(value, path);
-  if (n < 0) fail(path, 'a number >= 0', value);
-  return n;
-}
-
-function numOrNull(value: unknown, path: string): number | null {
-  return value === null ? null : num(value, path);
-}
-
-function str(value: unknown, path: string, maxLength = 10_000): string {
-  if (typeof value !== 'string') fail(path, 'a string', value);
-  if (value.length > maxLength) throw new SchemaProblem(`${path}: a string of ${value.length} characters, more than ${maxLength}`);
-  return value;
-}
-
-function oneOf<T extends string>(value: unknown, allowed: readonly T[], path: string): T {
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) fail(path, `one of ${allowed.join(', ')}`, value);
-  return value as T;
-}
 
 function checkModel(value: unknown, path: string): ModelInfo {
   const o = object(value, path);
@@ -494,6 +449,7 @@ export function parseTelemetry(value: unknown): ParsedTelemetry {
       steps: array(o.steps, 'message.steps').map((s, i) => checkStep(s, `message.steps[${i}]`)),
       memory: array(o.memory, 'message.memory').map((s, i) => checkMemory(s, `message.memory[${i}]`)),
       subspaces: checkSubspaces(o.subspaces, 'message.subspaces'),
+      routing: checkExpertRouting(o.routing, 'message.routing'),
       end: checkEnd(o.end, 'message.end'),
       history: {
         stepsSeen: nonNegative(history.stepsSeen, 'message.history.stepsSeen'),
@@ -554,6 +510,7 @@ export function formatBytes(bytes: number | null | undefined): string {
  *
  * @example
  * methodLabel({ method: 'lora', methodOptions: { r: 8 } }); // 'LoRA r=8'
+ * methodLabel({ method: 'lora', methodOptions: { r: 4, num_experts: 4, top_k: 2 } }); // 'LoRA-MoE r=4, 4 experts, top-2'
  */
 export function methodLabel(run: Pick<RunMetadata, 'method' | 'methodOptions'>): string {
   const o = run.methodOptions;
@@ -564,6 +521,9 @@ export function methodLabel(run: Pick<RunMetadata, 'method' | 'methodOptions'>):
     if (o.proj_type !== undefined && o.proj_type !== 'std') parts.push(String(o.proj_type));
     if (o.stateBits === 8) parts.push('8-bit');
     return parts.join(', ');
+  }
+  if (run.method === 'lora' && o.num_experts !== undefined) {
+    return `LoRA-MoE r=${o.r ?? '?'}, ${o.num_experts} experts, top-${o.top_k ?? '?'}`;
   }
   if (run.method === 'lora') return `LoRA r=${o.r ?? '?'}`;
   return 'Full fine-tuning';

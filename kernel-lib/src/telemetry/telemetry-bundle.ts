@@ -7,6 +7,7 @@
  */
 import { escapeHtml, richMimeBundle } from '../display/mime-bundle';
 import type { MimeBundle } from '../display/kernel-hook';
+import { routingLine } from './expert-routing-schema';
 import { TELEMETRY_MIME_TYPE, formatBytes, latestMemoryFigure, methodLabel, type TelemetryMessage } from './schema';
 
 function fixed(value: number | null | undefined, digits: number): string {
@@ -45,6 +46,7 @@ export function telemetryText(message: TelemetryMessage): string {
   if (memory) lines.push(`memory: ${formatBytes(memory.bytes)} ${memory.label}; tensors ${formatBytes(memory.tensorBytes)} (${run.backend} backend)`);
   const sub = subspaceLine(message);
   if (sub) lines.push(sub);
+  if (message.routing) lines.push(`routing: ${routingLine(message.routing)}`);
   if (message.end) lines.push(`${message.end.status} after ${message.end.step} steps in ${fixed(message.end.elapsedMs / 1000, 1)} s${message.end.reason ? `: ${message.end.reason}` : ''}`);
   return lines.join('\n');
 }
@@ -84,6 +86,7 @@ export function telemetryHtml(message: TelemetryMessage): string {
   if (memory) rows.push([memory.label, formatBytes(memory.bytes)], ['tensors', formatBytes(memory.tensorBytes)]);
   const sub = subspaceLine(message);
   if (sub) rows.push(['subspaces', sub]);
+  if (message.routing) rows.push(['routing', routingLine(message.routing)]);
   if (message.end?.reason) rows.push(['ended', `${message.end.status}: ${message.end.reason}`]);
   const body = rows.map(([k, v]) => `<tr><th style="text-align:left;padding-right:1em">${escapeHtml(k)}</th><td style="text-align:left">${escapeHtml(v)}</td></tr>`).join('');
   return (

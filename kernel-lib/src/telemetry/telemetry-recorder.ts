@@ -1,9 +1,10 @@
 /**
  * Builds telemetry messages from a run's events: steps, memory samples,
- * GaLore subspace refreshes, status changes and the end. Pure bookkeeping
+ * GaLore subspace refreshes, mixture-of-experts routing, status changes and the end. Pure bookkeeping
  * (no tensors, no display), so it is cheap to call every step and easy to test.
  */
 import { BucketHistory, roundSignificant, weightedMean } from './downsample';
+import { RoutingHistory, type RoutingInput } from './routing-history';
 import {
   TELEMETRY_SCHEMA,
   TELEMETRY_VERSION,
@@ -202,6 +203,7 @@ export class TelemetryRecorder {
   private statusNow: RunStatus = 'running';
   private endInfo: RunEnd | null = null;
   private intervalMs = 1000;
+  private readonly routing: RoutingHistory;
 
   constructor(run: RunMetadata, limits: RecorderLimits = {}, private readonly now: () => number = Date.now) {
     this.run = run;
@@ -209,6 +211,7 @@ export class TelemetryRecorder {
     this.memory = new BucketHistory(limits.memoryCapacity ?? 128, mergeMemory);
     this.columnsCapacity = Math.max(2, limits.subspaceColumns ?? 32);
     this.topK = Math.max(1, limits.spectrumTopK ?? 16);
+    this.routing = new RoutingHistory(limits.stepCapacity ?? 256);
     this.started = now();
   }
 
@@ -275,6 +278,11 @@ export class TelemetryRecorder {
     return event;
   }
 
+  /** Records one step's expert routing (a LoRA-MoE's `routingStats()` with the step). */
+  recordRouting(input: RoutingInput): void {
+    this.routing.record(input);
+  }
+
   /** Sets the run's status (`running` or `paused`; use {@link finish} to end it). */
   setStatus(status: 'running' | 'paused'): void {
     if (!this.endInfo) this.statusNow = status;
@@ -319,6 +327,7 @@ export class TelemetryRecorder {
       steps: this.steps.points().map((p) => (p.count > 1 ? roundStep(p) : p)),
       memory: this.memory.points(),
       subspaces: this.subspaceSummary(),
+      routing: this.routing.summary(),
       end: this.endInfo,
       history: { stepsSeen: this.steps.seen, memorySamplesSeen: this.memory.seen },
     };
