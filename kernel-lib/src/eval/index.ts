@@ -1,7 +1,8 @@
 /**
  * Evaluation by generation: predict-with-generate as LLaMA-Factory does it
  * (`generated_predictions.jsonl`, BLEU-4 / ROUGE averages) and case studies
- * that put several models' answers side by side.
+ * that put several models' answers side by side; medical multiple-choice
+ * exams (CMB / CMExam-style JSON) scored by each option's likelihood.
  */
 export { generationItemFromRecord, readGenerationItems, type GenerationItem, type ReadGenerationItemsOptions } from './generation-items';
 export {
@@ -37,3 +38,19 @@ export {
   type RunCaseStudyOptions,
 } from './case-study';
 export { displayWidth, wrapText } from './text-wrap';
+export {
+  loadMultipleChoice,
+  multipleChoiceFromRecord,
+  readMultipleChoice,
+  type ChoiceOption,
+  type MultipleChoiceQuestion,
+} from './multiple-choice';
+export {
+  continuationLogProbs,
+  multipleChoicePrompt,
+  scoreMultipleChoice,
+  type MultipleChoiceOptions,
+  type MultipleChoiceResult,
+  type QuestionScore,
+  type TokenEncoder,
+} from './multiple-choice-scoring';
