@@ -53,5 +53,12 @@ describe('datasets/sports-medicine-mcq', () => {
     expect(card).toContain(`(${test.filter((q) => q.meta.language === 'en').length} English, ${test.filter((q) => q.meta.language === 'zh').length} Chinese)`);
     expect(card).toContain(`(${new Set([...dev, ...test].map((q) => q.meta.topic)).size} topics;`);
     expect(card).toContain(`${[...dev, ...test].filter((q) => q.options.length === 5).length} questions also have \`E\``);
+    // no length cue: the answer is seldom the strictly longest option
+    const longest = (qs: typeof dev) => qs.filter((q) => {
+      const len = (label: string) => q.options.find((o) => o.label === label)!.text.length;
+      return q.options.every((o) => o.label === q.answers[0] || len(q.answers[0]) > o.text.length);
+    }).length;
+    expect(card).toContain(`strictly longest in only ${longest(test)} of the 80 test questions\n  (${longest(dev)} of 20 in dev)`);
+    expect(longest(test) / test.length).toBeLessThan(0.3);
   });
 });

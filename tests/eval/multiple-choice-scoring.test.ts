@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../kernel-lib/src/backend/select-backend';
 import type { MultipleChoiceQuestion } from '../../kernel-lib/src/eval/multiple-choice';
-import { continuationLogProbs, multipleChoicePrompt, scoreMultipleChoice } from '../../kernel-lib/src/eval/multiple-choice-scoring';
+import { clozePrompt, continuationLogProbs, multipleChoicePrompt, scoreMultipleChoice, sequenceLogProbs } from '../../kernel-lib/src/eval/multiple-choice-scoring';
 import { Qwen2ForCausalLM } from '../../kernel-lib/src/model/causal-lm';
 import { tinyConfig } from '../helpers/tiny-config';
 
@@ -25,13 +25,35 @@ describe('multiple-choice scoring by likelihood', () => {
     const model = Qwen2ForCausalLM.init(tinyConfig(), 1);
     const ctx = [5, 17, 42, 8];
     const conts = [[3], [60, 61, 62], [9, 9]];
-    const got = continuationLogProbs(model, ctx, conts, 0);
+    continuationLogProbs(model, ctx, conts); // first use creates the model's shared rotary helper tensor
+    const before = tf.memory().numTensors;
+    const got = continuationLogProbs(model, ctx, conts);
+    expect(tf.memory().numTensors).toBe(before); // caches and copies freed
     conts.forEach((c, i) => {
       expect(got[i].tokens).toBe(c.length);
       expect(got[i].sum).toBeCloseTo(viaLoss(model, ctx, c), 4);
     });
-    expect(() => continuationLogProbs(model, [], conts)).toThrow(/context has no tokens/);
-    expect(() => continuationLogProbs(model, ctx, [[]])).toThrow(/has no tokens/);
+    expect(() => continuationLogProbs(model, [], conts)).toThrow(/context 0 has no tokens/);
+    expect(() => continuationLogProbs(model, ctx, [[3], []])).toThrow(/continuation 1 has no tokens/);
+    model.dispose();
+  });
+
+  it('batches many pairs of different lengths: any batch size gives the same values; long contexts lose their start', () => {
+    const model = Qwen2ForCausalLM.init(tinyConfig({ max_position_embeddings: 16 }), 4);
+    const pairs = Array.from({ length: 9 }, (_, i) => ({
+      context: Array.from({ length: 2 + ((i * 5) % 11) }, (_, j) => (i * 7 + j * 3) % 97),
+      continuation: Array.from({ length: 1 + (i % 4) }, (_, j) => (i + j * 11) % 97),
+    }));
+    const one = sequenceLogProbs(model, pairs, { maxBatchTokens: 1 });
+    const all = sequenceLogProbs(model, pairs, { maxBatchTokens: 100_000 });
+    one.forEach((r, i) => {
+      expect(r.tokens).toBe(pairs[i].continuation.length);
+      expect(all[i].sum).toBeCloseTo(r.sum, 4);
+    });
+    const long = { context: Array.from({ length: 30 }, (_, j) => (j * 13) % 97), continuation: [5, 6] };
+    const [cut] = sequenceLogProbs(model, [long]);
+    expect(cut.sum).toBeCloseTo(viaLoss(model, long.context.slice(-14), long.continuation), 4);
+    expect(() => sequenceLogProbs(model, [{ context: [1], continuation: Array.from({ length: 16 }, () => 1) }])).toThrow(/16 tokens; it does not fit in 16 positions/);
     model.dispose();
   });
 
@@ -81,9 +103,10 @@ describe('multiple-choice scoring by likelihood', () => {
     model.dispose();
   });
 
-  it('the default prompt lists the options in the chat template, in the question\'s language', () => {
+  it('the exam prompt lists the options in the chat template, in the question\'s language; the cloze prompt has the question alone', () => {
     const q: MultipleChoiceQuestion = { id: 'x', question: 'Which ligament?', meta: {}, answers: ['A'], options: [{ label: 'A', text: 'ATFL' }, { label: 'B', text: 'MCL' }] };
     expect(multipleChoicePrompt(q)).toBe('<|im_start|>user\nWhich ligament?\nA. ATFL\nB. MCL\nAnswer with the correct option.<|im_end|>\n<|im_start|>assistant\n');
     expect(multipleChoicePrompt({ ...q, question: '哪条韧带？' })).toContain('请选择正确答案。');
+    expect(clozePrompt(q)).toBe('<|im_start|>user\nWhich ligament?<|im_end|>\n<|im_start|>assistant\n');
   });
 });

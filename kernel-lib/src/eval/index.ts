@@ -46,9 +46,12 @@ export {
   type MultipleChoiceQuestion,
 } from './multiple-choice';
 export {
+  clozePrompt,
   continuationLogProbs,
   multipleChoicePrompt,
   scoreMultipleChoice,
+  sequenceLogProbs,
+  type ScoredPair,
   type MultipleChoiceOptions,
   type MultipleChoiceResult,
   type QuestionScore,

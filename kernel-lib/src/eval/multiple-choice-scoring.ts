@@ -1,16 +1,16 @@
 /**
  * Multiple-choice accuracy by likelihood: for each question, the model reads
- * a prompt (the question and its labelled options, in the chat template by
- * default) and every option is scored by the log-probability the model gives
- * to its continuation: the option's text (`target: 'text'`, default, as
- * lm-evaluation-harness scores choices) or its label letter
- * (`target: 'label'`). Text scores are the mean log-probability per token by
- * default (`normalize: 'mean'`, so long options are not penalised for their
- * length) or the sum. The prediction is the best-scoring option; a question
- * counts as correct when it has one correct answer and that is the
- * prediction. Multi-answer questions (CMB's 多项选择题) cannot be answered by
- * picking one option: they are counted in `skipped` and left out of the
- * accuracy.
+ * a prompt and every option is scored by the log-probability the model gives
+ * to its continuation: the option's text after the question alone
+ * (`target: 'text'`, default: the cloze form lm-evaluation-harness uses) or
+ * the option's label letter after the question with its labelled options
+ * listed (`target: 'label'`, the exam form CMB and CMExam ask in). Text
+ * scores are the mean log-probability per token by default
+ * (`normalize: 'mean'`, so long options are not penalised for their length)
+ * or the sum. The prediction is the best-scoring option; a question counts as
+ * correct when it has one correct answer and that is the prediction.
+ * Multi-answer questions (CMB's 多项选择题) cannot be answered by picking one
+ * option: they are counted in `skipped` and left out of the accuracy.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Qwen2ForCausalLM } from '../model/causal-lm';
@@ -25,18 +25,16 @@ export interface TokenEncoder {
 
 /** Options of `scoreMultipleChoice`. */
 export interface MultipleChoiceOptions {
-  /** The prompt of a question (default `multipleChoicePrompt`). */
+  /** The prompt of a question (default: `clozePrompt` for text targets, `multipleChoicePrompt` for label targets). */
   prompt?: (question: MultipleChoiceQuestion) => string;
   /** What is scored after the prompt: the option's text (default) or its label. */
   target?: 'text' | 'label';
   /** Mean (default) or summed log-probability over the continuation's tokens. */
   normalize?: 'mean' | 'sum';
-  /** Padding id for the batch of options (default 0; padded positions are never read). */
-  padId?: number;
   /** Longest sequence: longer prompts lose their beginning (default: the model's max positions). */
   maxLength?: number;
-  /** Called after each question (progress). */
-  onQuestion?: (done: number, total: number) => void;
+  /** Padded tokens per forward pass (default 4096): more is faster, up to memory. */
+  maxBatchTokens?: number;
 }
 
 /** The scores of one question. */
@@ -78,53 +76,93 @@ export function multipleChoicePrompt(q: MultipleChoiceQuestion): string {
 }
 
 /**
- * Log-probabilities of continuations after one shared context: for each
- * continuation the sum and the count of its tokens' log-probabilities, from
- * one batched forward pass (rows padded on the right; only the rows that
- * predict continuation tokens go through the output head).
+ * The cloze prompt: the question alone as a user turn, then the assistant's
+ * turn, so each option's text is scored as the answer the model would give
+ * (lm-evaluation-harness's multiple-choice form). The default for text targets.
  *
  * @example
- * continuationLogProbs(model, tok.encode(prompt), [tok.encode(' yes'), tok.encode(' no')]); // [{ sum: -2.1, tokens: 1 }, ...]
+ * clozePrompt(q); // '<|im_start|>user\nWhich ...?<|im_end|>\n<|im_start|>assistant\n'
  */
-export function continuationLogProbs(
-  model: Qwen2ForCausalLM, context: number[], continuations: number[][], padId = 0, maxLength = model.config.max_position_embeddings,
-): { sum: number; tokens: number }[] {
-  if (continuations.some((c) => c.length === 0)) throw new Error('continuationLogProbs: a continuation has no tokens');
-  if (context.length === 0) throw new Error('continuationLogProbs: the context has no tokens (the first continuation token needs one before it)');
-  const longest = Math.max(...continuations.map((c) => c.length));
-  if (longest >= maxLength) throw new Error(`continuationLogProbs: a continuation of ${longest} tokens does not fit in ${maxLength} positions`);
-  const ctx = context.length + longest > maxLength ? context.slice(context.length + longest - maxLength) : context;
-  const seqLen = ctx.length + longest;
-  const batch = continuations.length;
-  const ids = new Int32Array(batch * seqLen).fill(padId);
-  const rows: number[] = [];
-  const targets: number[] = [];
-  continuations.forEach((c, b) => {
-    ids.set(ctx, b * seqLen);
-    ids.set(c, b * seqLen + ctx.length);
-    c.forEach((token, j) => {
-      rows.push(b * seqLen + ctx.length + j - 1); // the position before a token predicts it
-      targets.push(token);
-    });
-  });
-  const picked = tf.tidy(() => {
-    const hidden = model.hiddenStates(ids, batch, seqLen);
-    const needed = tf.gather(hidden, tf.tensor1d(rows, 'int32')) as tf.Tensor2D;       // forward only: no gradient needed
-    const logProbs = tf.logSoftmax(linear(needed, model.lmHeadWeight()));
-    const vocab = logProbs.shape[1];
-    return tf.gather(tf.reshape(logProbs, [-1]), tf.tensor1d(targets.map((t, i) => i * vocab + t), 'int32')).dataSync() as Float32Array;
-  });
-  let k = 0;
-  return continuations.map((c) => {
-    let sum = 0;
-    for (let j = 0; j < c.length; j++) sum += picked[k++];
-    return { sum, tokens: c.length };
-  });
+export function clozePrompt(q: MultipleChoiceQuestion): string {
+  return applyChatTemplate([{ role: 'user', content: q.question }], { addGenerationPrompt: true, defaultSystem: null });
+}
+
+/** One context and the continuation scored after it. */
+export interface ScoredPair {
+  context: number[];
+  continuation: number[];
 }
 
 /**
- * Scores every question (see the module comment) and returns the accuracy
- * with per-question scores.
+ * Log-probabilities of continuations after their contexts: for each pair the
+ * sum and the count of the continuation tokens' log-probabilities. Pairs are
+ * sorted by length and run in batches of at most `maxBatchTokens` padded
+ * tokens (rows padded on the right; only the rows that predict continuation
+ * tokens go through the output head), so many short questions cost a few
+ * large forward passes. Contexts longer than `maxLength` minus the
+ * continuation lose their beginning.
+ *
+ * @example
+ * sequenceLogProbs(model, [{ context: tok.encode('Q: rest or run?\nA:'), continuation: tok.encode(' rest') }]); // [{ sum: -2.1, tokens: 1 }]
+ */
+export function sequenceLogProbs(
+  model: Qwen2ForCausalLM, pairs: ScoredPair[], options: { maxBatchTokens?: number; maxLength?: number; padId?: number } = {},
+): { sum: number; tokens: number }[] {
+  const maxLength = options.maxLength ?? model.config.max_position_embeddings;
+  const budget = Math.max(1, options.maxBatchTokens ?? 4096);
+  const rows = pairs.map((p, i) => {
+    if (p.continuation.length === 0) throw new Error(`sequenceLogProbs: continuation ${i} has no tokens`);
+    if (p.context.length === 0) throw new Error(`sequenceLogProbs: context ${i} has no tokens (the first continuation token needs one before it)`);
+    if (p.continuation.length >= maxLength) throw new Error(`sequenceLogProbs: continuation ${i} has ${p.continuation.length} tokens; it does not fit in ${maxLength} positions`);
+    const keep = Math.min(p.context.length, maxLength - p.continuation.length);
+    return { index: i, context: p.context.slice(p.context.length - keep), continuation: p.continuation };
+  });
+  const order = rows.slice().sort((a, b) => (a.context.length + a.continuation.length) - (b.context.length + b.continuation.length));
+  const out: { sum: number; tokens: number }[] = pairs.map((p) => ({ sum: 0, tokens: p.continuation.length }));
+  for (let start = 0; start < order.length;) {
+    let end = start + 1;
+    const length = (r: typeof rows[number]): number => r.context.length + r.continuation.length;
+    while (end < order.length && (end + 1 - start) * length(order[end]) <= budget) end++;
+    const group = order.slice(start, end);
+    const seqLen = length(group[group.length - 1]);
+    const ids = new Int32Array(group.length * seqLen).fill(options.padId ?? 0);
+    const positions: number[] = [];
+    const targets: number[] = [];
+    group.forEach((r, b) => {
+      ids.set(r.context, b * seqLen);
+      ids.set(r.continuation, b * seqLen + r.context.length);
+      r.continuation.forEach((token, j) => {
+        positions.push(b * seqLen + r.context.length + j - 1); // the position before a token predicts it
+        targets.push(token);
+      });
+    });
+    const picked = tf.tidy(() => {
+      const hidden = model.hiddenStates(ids, group.length, seqLen);
+      const needed = tf.gather(hidden, tf.tensor1d(positions, 'int32')) as tf.Tensor2D;   // forward only: no gradient needed
+      const logProbs = tf.logSoftmax(linear(needed, model.lmHeadWeight()));
+      const vocab = logProbs.shape[1];
+      return tf.gather(tf.reshape(logProbs, [-1]), tf.tensor1d(targets.map((t, i) => i * vocab + t), 'int32')).dataSync() as Float32Array;
+    });
+    let k = 0;
+    for (const r of group) for (let j = 0; j < r.continuation.length; j++) out[r.index].sum += picked[k++];
+    start = end;
+  }
+  return out;
+}
+
+/**
+ * Log-probabilities of several continuations after one context (`sequenceLogProbs` with a shared context).
+ *
+ * @example
+ * continuationLogProbs(model, tok.encode(prompt), [tok.encode('yes'), tok.encode('no')]); // [{ sum: -2.1, tokens: 1 }, ...]
+ */
+export function continuationLogProbs(model: Qwen2ForCausalLM, context: number[], continuations: number[][], maxLength?: number): { sum: number; tokens: number }[] {
+  return sequenceLogProbs(model, continuations.map((continuation) => ({ context, continuation })), { maxLength });
+}
+
+/**
+ * Scores every question (see the module comment) in a few batched forward
+ * passes and returns the accuracy with per-question scores.
  *
  * @example
  * const result = scoreMultipleChoice(model, tokenizer, loadMultipleChoice('datasets/sports-medicine-mcq/test.json'));
@@ -133,18 +171,25 @@ export function continuationLogProbs(
 export function scoreMultipleChoice(
   model: Qwen2ForCausalLM, tokenizer: TokenEncoder, questions: MultipleChoiceQuestion[], options: MultipleChoiceOptions = {},
 ): MultipleChoiceResult {
-  const prompt = options.prompt ?? multipleChoicePrompt;
   const target = options.target ?? 'text';
+  const prompt = options.prompt ?? (target === 'label' ? multipleChoicePrompt : clozePrompt);
   const normalize = options.normalize ?? 'mean';
+  const pairs: ScoredPair[] = [];
+  for (const q of questions) {
+    const context = tokenizer.encode(prompt(q));
+    for (const o of q.options) pairs.push({ context, continuation: tokenizer.encode(target === 'label' ? o.label : o.text) });
+  }
+  const logProbs = sequenceLogProbs(model, pairs, { maxLength: options.maxLength, maxBatchTokens: options.maxBatchTokens });
   const scoredQuestions: QuestionScore[] = [];
   let correct = 0;
   let scored = 0;
   let chance = 0;
-  questions.forEach((q, i) => {
-    const context = tokenizer.encode(prompt(q));
-    const continuations = q.options.map((o) => tokenizer.encode(target === 'label' ? o.label : o.text));
-    const lp = continuationLogProbs(model, context, continuations, options.padId ?? 0, options.maxLength);
-    const scores = lp.map((s) => (normalize === 'mean' ? s.sum / s.tokens : s.sum));
+  let k = 0;
+  for (const q of questions) {
+    const scores = q.options.map(() => {
+      const lp = logProbs[k++];
+      return normalize === 'mean' ? lp.sum / lp.tokens : lp.sum;
+    });
     let best = 0;
     for (let j = 1; j < scores.length; j++) if (scores[j] > scores[best]) best = j;
     const predicted = q.options[best].label;
@@ -156,8 +201,7 @@ export function scoreMultipleChoice(
       if (isCorrect) correct++;
     }
     scoredQuestions.push({ id: q.id, scores, predicted, answers: q.answers, correct: isCorrect });
-    options.onQuestion?.(i + 1, questions.length);
-  });
+  }
   return {
     accuracy: scored ? correct / scored : 0,
     correct,
