@@ -29,6 +29,22 @@ describe.each(Object.entries(solvers))('%s', (_, eigen) => {
     for (let i = 1; i < 30; i++) expect(values[i]).toBeLessThanOrEqual(values[i - 1]);
   });
 
+  it('converges on a rank-deficient Gram (a large cluster of near-zero eigenvalues)', () => {
+    // the Gram of 120 columns spanning only 6 directions, as a low-rank gradient's sketch gives
+    const x = randomMatrix(120, 6, 21);
+    const y = randomMatrix(6, 120, 22);
+    const g = matmul64(x, y);
+    const a = matmul64(transpose64(g), g);
+    const { values, vectors } = eigen(a);
+    expect(orthogonalityError64(vectors)).toBeLessThan(1e-10);
+    expect(values[5] / values[0]).toBeGreaterThan(1e-6);
+    for (let i = 6; i < 120; i++) expect(Math.abs(values[i])).toBeLessThan(1e-10 * values[0]);
+    const av = matmul64(a, vectors);
+    let worst = 0;
+    for (let i = 0; i < 120; i++) for (let j = 0; j < 120; j++) worst = Math.max(worst, Math.abs(av.data[i * 120 + j] - vectors.data[i * 120 + j] * values[j]));
+    expect(worst / values[0]).toBeLessThan(1e-10);
+  });
+
   it('handles diagonal and repeated eigenvalues', () => {
     const { values, vectors } = eigen(matrix64(3, 3, [1, 0, 0, 0, 5, 0, 0, 0, 5]));
     expect(Array.from(values)).toEqual([5, 5, 1]);

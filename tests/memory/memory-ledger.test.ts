@@ -21,7 +21,11 @@ describe('memoryLedger on the tiny config (hand-computed)', () => {
     expect(l.gradients).toBe(4 * TINY_PARAMS);
     expect(l.optimizerStates).toBe(8 * TINY_PARAMS);
     expect(l.optimizerStateReduction).toBe(0);
-    expect(l.total).toBe(l.weights + l.gradients + l.optimizerStates + l.activations.total + l.backwardWorkspace);
+    expect(l.phases.forwardBackward).toBe(l.weights + l.gradients + l.optimizerStates + l.activations.total + l.backwardWorkspace);
+    // the optimizer step: every gradient plus AdamW's 13 temporaries of the largest weight (embedding / lm_head, 3104)
+    expect(l.stepWorkspace).toBe(4 * 13 * 3104);
+    expect(l.phases.optimizerStep).toBe(l.weights + l.optimizerStates + l.gradients + 4 * 13 * 3104);
+    expect(l.total).toBe(Math.max(l.phases.forwardBackward, l.phases.optimizerStep));
   });
 
   it('GaLore rank 4: projector + low-rank moments on linear weights, AdamW elsewhere', () => {

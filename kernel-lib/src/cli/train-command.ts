@@ -5,7 +5,7 @@ import { loadPretrained, savePretrained } from '../model/model-folder';
 import { adamW } from '../optim/adamw';
 import { adamW8bit } from '../optim/adamw-8bit';
 import { galoreAdamW } from '../optim/galore-adamw';
-import { parseGaloreTarget } from '../optim/param-groups';
+import { GaloreTarget, parseGaloreTarget } from '../optim/param-groups';
 import { attachLoraFromFlags, LORA_FLAGS } from '../peft/lora-flags';
 import { saveAdapter } from '../peft/adapter-io';
 import type { Optimizer } from '../optim/optimizer';
@@ -30,6 +30,7 @@ export const TRAIN_FLAGS: FlagSpec = {
   rank: { type: 'string' }, 'update-proj-gap': { type: 'string' }, scale: { type: 'string' }, 'proj-type': { type: 'string' },
   'galore-svd': { type: 'string' }, 'galore-moments': { type: 'string' }, 'galore-target': { type: 'string' },
   ...LORA_FLAGS, 'memory-cap': { type: 'string' }, workers: { type: 'string' }, 'no-preflight': { type: 'boolean' }, resume: { type: 'string' }, 'save-dtype': { type: 'string' }, quiet: { type: 'boolean' },
+  checkpointing: { type: 'boolean' }, 'loss-chunk': { type: 'string' }, 'galore-embedding': { type: 'boolean' },
 };
 
 /** Build the optimizer a `--method` asks for. */
@@ -58,11 +59,18 @@ export function optimizerFromFlags(v: Record<string, unknown>): Optimizer {
       proj_type: oneOf('proj-type', ['std', 'reverse_std', 'left', 'right', 'full'], 'std') as never,
       svd: oneOf('galore-svd', ['randomized', 'exact'], 'randomized') as never,
       momentsOnRefresh: oneOf('galore-moments', ['keep', 'reset', 'reproject'], 'keep') as never,
-      target: v['galore-target'] ? parseGaloreTarget(v['galore-target'] as string) : undefined,
+      target: galoreTargetFromFlags(v),
       stateBits: optim === 'adamw8bit' ? 8 : 32,
     });
   }
   throw new UsageError(`--method ${method}: unknown method (expected full, lora or galore)`);
+}
+
+/** `--galore-target` (default all) plus, with `--galore-embedding`, the embedding and an untied lm_head. */
+function galoreTargetFromFlags(v: Record<string, unknown>): GaloreTarget[] | undefined {
+  const base = v['galore-target'] ? parseGaloreTarget(v['galore-target'] as string) : undefined;
+  if (!v['galore-embedding']) return base;
+  return [...(base ?? ['all']), 'embed_tokens', 'lm_head'];
 }
 
 /**
@@ -99,6 +107,11 @@ export async function trainCommand(argv: string[], out: (line: string) => void):
   if (!['constant', 'linear', 'cosine'].includes(scheduler)) throw new UsageError(`--lr-scheduler must be constant, linear or cosine, got "${scheduler}"`);
   const saveDtype = ((v['save-dtype'] as string | undefined) ?? 'f32').toLowerCase();
   if (!['f32', 'bf16'].includes(saveDtype)) throw new UsageError(`--save-dtype must be f32 or bf16, got "${saveDtype}"`);
+  if (v['galore-embedding'] && v.method !== 'galore') throw new UsageError('--galore-embedding is for --method galore');
+  if ((v.checkpointing || v['loss-chunk'] !== undefined) && v.workers !== undefined && v.workers !== '0' && v.workers !== 'auto') {
+    throw new UsageError('--checkpointing and --loss-chunk run on this thread: use --workers 0');
+  }
+  if (v.checkpointing || v['loss-chunk'] !== undefined) v.workers = '0';
   if (v.layerwise) {
     if (v['max-grad-norm'] !== undefined && Number(v['max-grad-norm']) > 0) throw new UsageError('--layerwise steps each weight during the backward pass, so it cannot clip by the global norm: drop --max-grad-norm');
     if (v['grad-accum'] !== undefined && Number(v['grad-accum']) > 1) throw new UsageError('--layerwise cannot accumulate gradients: drop --grad-accum');
@@ -124,6 +137,8 @@ export async function trainCommand(argv: string[], out: (line: string) => void):
     outDir,
     resumeFrom: v.resume as string | undefined,
     progress: !v.quiet,
+    activationCheckpointing: Boolean(v.checkpointing),
+    lossChunkSize: v['loss-chunk'] === undefined ? undefined : numberFlag(v, 'loss-chunk', 1, positiveInt, 'a positive integer (vocabulary rows per chunk)'),
   };
   await initBackend();
   if (!v['no-preflight']) {
@@ -139,6 +154,7 @@ export async function trainCommand(argv: string[], out: (line: string) => void):
     const loraTargets = v['lora-target'] as string[] | undefined;
     const check = preflightCheck(readQwen2Config(modelDir), method, {
       optim: (v.optim as 'adamw' | 'adamw8bit' | undefined) ?? 'adamw', layerwise: Boolean(v.layerwise),
+      checkpointing: opts.activationCheckpointing, lossChunk: opts.lossChunkSize, galoreEmbedding: Boolean(v['galore-embedding']),
       batchSize: opts.batchSize, seqLen: opts.seqLen,
       rank: method === 'galore' ? numberFlag(v, 'rank', 16, positiveInt, 'a positive integer') : undefined,
       loraR: method === 'lora' ? numberFlag(v, 'lora-r', 8, positiveInt, 'a positive integer') : undefined,

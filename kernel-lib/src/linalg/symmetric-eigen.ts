@@ -85,11 +85,15 @@ function tridiagonalize(A: Float64Array, Z: Float64Array, n: number): void {
  */
 function implicitQl(d: Float64Array, e: Float64Array, Z: Float64Array, n: number): number {
   let steps = 0;
+  // EISPACK tql2's test: a coupling is negligible next to the largest |d| + |e| seen so far, so
+  // clusters of (near-)zero eigenvalues of a rank-deficient matrix converge too
+  let scale = 0;
   for (let l = 0; l < n; l++) {
+    scale = Math.max(scale, Math.abs(d[l]) + Math.abs(e[l]));
     for (let iter = 0; ; iter++) {
       let m = l;
       for (; m < n - 1; m++) {
-        if (Math.abs(e[m]) <= Number.EPSILON * (Math.abs(d[m]) + Math.abs(d[m + 1]))) break;
+        if (Math.abs(e[m]) <= Number.EPSILON * scale) break;
       }
       if (m === l) break;
       if (iter >= 60) throw new Error(`symmetricEigen: no convergence for eigenvalue ${l} after 60 QL steps`);

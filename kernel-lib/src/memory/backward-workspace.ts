@@ -66,7 +66,36 @@ export interface WorkspaceOptions {
   seqLen: number;
   /** LoRA adapters (rank and target modules, short names); absent for full training. */
   lora?: { r: number; targets: readonly string[] };
+  /**
+   * The loss in vocabulary chunks of this many rows (`chunkedCrossEntropy`):
+   * the head's workspace is one chunk's temporaries (7 N c + 3 c d) and dh
+   * (N d) instead of the full logits' gradient, softmax copy and dW
+   * temporary.
+   */
+  vocabChunk?: number;
 }
+
+/**
+ * One decoder layer's backward workspace in bytes (the top layers' form:
+ * its input carries a gradient), as `backwardWorkspaceBytes` counts it per
+ * layer; what activation checkpointing holds for the layer being recomputed.
+ *
+ * @example
+ * layerWorkspaceBytes(cfg, { batchSize: 1, seqLen: 256 });
+ */
+export function layerWorkspaceBytes(cfg: Qwen2Config, opts: WorkspaceOptions): number {
+  const { batchSize: B, seqLen: T } = opts;
+  const D = headDim(cfg);
+  const x: Dims = {
+    N: B * T, B, T, d: cfg.hidden_size, f: cfg.intermediate_size, H: cfg.num_attention_heads, D,
+    kvd: cfg.num_key_value_heads * D, V: cfg.vocab_size,
+  };
+  const lora = opts.lora;
+  return FLOAT32_BYTES * layerWorkspace(x, { inputOnPath: true, frozen: Boolean(lora), adapters: lora?.targets ?? [], r: lora?.r ?? 0 });
+}
+
+/** The chunked loss's head workspace in floats (see `WorkspaceOptions.vocabChunk`). */
+const chunkedHead = (N: number, d: number, V: number, c: number) => 7 * N * Math.min(c, V) + 3 * Math.min(c, V) * d + N * d;
 
 interface Dims { N: number; B: number; T: number; d: number; f: number; H: number; D: number; kvd: number; V: number }
 
@@ -138,11 +167,12 @@ export function backwardWorkspaceBytes(cfg: Qwen2Config, opts: WorkspaceOptions)
   const { N, d, V } = x;
   const L = cfg.num_hidden_layers;
   const C = B * (T - 1);
-  const crossEntropy = 2 * N * V + N + 5 * C;
+  const chunk = opts.vocabChunk;
+  const crossEntropy = chunk === undefined ? 2 * N * V + N + 5 * C : chunkedHead(N, d, V, chunk);
   const finalNorm = (frozen: boolean) => 6 * N * d + N + (frozen ? d : 0);
   if (!opts.lora) {
     const layer = layerWorkspace(x, { inputOnPath: true, frozen: false, adapters: [], r: 0 });
-    const head = crossEntropy + N * d + dwTemp(N, V, d) + finalNorm(false) + (cfg.tie_word_embeddings ? 2 * V * d : 0);
+    const head = crossEntropy + (chunk === undefined ? N * d + dwTemp(N, V, d) : 0) + finalNorm(false) + (cfg.tie_word_embeddings ? 2 * V * d : 0);
     return FLOAT32_BYTES * (L * layer + head) + 4 * N;
   }
   const { r, targets } = opts.lora;
@@ -152,6 +182,6 @@ export function backwardWorkspaceBytes(cfg: Qwen2Config, opts: WorkspaceOptions)
   if (targets.length === 0) return 0;
   const first = layerWorkspace(x, { inputOnPath: false, frozen: true, adapters: targets, r });
   const rest = layerWorkspace(x, { inputOnPath: true, frozen: true, adapters: targets, r });
-  const head = crossEntropy + N * d + 1 + finalNorm(true);              // lm_head: dx and a placeholder, no dW
+  const head = crossEntropy + (chunk === undefined ? N * d : 0) + 1 + finalNorm(true); // lm_head: dx and a placeholder, no dW
   return FLOAT32_BYTES * (first + (L - 1) * rest + head);
 }

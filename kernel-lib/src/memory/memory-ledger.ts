@@ -5,7 +5,8 @@
  */
 import { Qwen2Config, weightShapes } from '../model/config';
 import { ActivationBytes, activationBytes } from './activation-bytes';
-import { backwardWorkspaceBytes } from './backward-workspace';
+import { backwardWorkspaceBytes, layerWorkspaceBytes } from './backward-workspace';
+import { checkpointedPhases, optimizerStepWorkspaceBytes } from './step-phases';
 import {
   Blockwise8bitLayout, DEFAULT_8BIT_LAYOUT, FLOAT32_BYTES, GaloreProjType, galoreStateLayout, momentParts, numel,
 } from './optimizer-state-bytes';
@@ -32,6 +33,16 @@ export interface MemoryLedgerOptions {
    * thread taking the first, and `workers` reports the workers' memory.
    */
   workers?: number;
+  /**
+   * Activation checkpointing (`--checkpointing`, train/checkpointed-gradients.ts):
+   * only each decoder layer's input is kept; one layer's activations and
+   * backward workspace exist at a time.
+   */
+  checkpointing?: boolean;
+  /** The loss over the vocabulary in chunks of this many rows (`--loss-chunk`); absent: full logits. */
+  lossChunk?: number;
+  /** GaLore also projects the embedding (and an untied lm_head) (`--galore-embedding`). */
+  galoreEmbedding?: boolean;
   /** GaLore rank (default 128). */
   rank?: number;
   /** GaLore projection side rule (default `std`). */
@@ -84,6 +95,12 @@ export interface OptimizerStateBreakdown {
   projectors: number;
   /** Of the total, what weights outside GaLore (embedding, norms, biases...) hold. */
   unprojected: number;
+  /**
+   * Of the total, what lives in JavaScript memory rather than on the backend:
+   * 8-bit moments (codes and absmax scales are typed arrays, stepped on the
+   * CPU). Not part of the backend's peak (`total`).
+   */
+  hostResident: number;
 }
 
 export interface MemoryLedger {
@@ -113,14 +130,29 @@ export interface MemoryLedger {
   activations: ActivationBytes;
   /** Gradient temporaries the backward pass holds until it ends (see backward-workspace.ts). */
   backwardWorkspace: number;
-  /** weights + gradients + optimizerStates + activations + backwardWorkspace: the peak of a training step on the main thread's wasm heap. */
+  /** The largest optimizer temporaries while one weight is stepped after the backward pass (see step-phases.ts). */
+  stepWorkspace: number;
+  /** The two peaks of a step, weights and states included: the end of the backward pass (with checkpointing: its largest phase), and the optimizer step. */
+  phases: LedgerPhases;
+  /**
+   * The peak of a training step on the main thread's wasm heap: the larger
+   * phase. Without checkpointing the backward phase is weights + gradients +
+   * optimizer states on the backend (all but `optimizerBreakdown.hostResident`)
+   * + activations + backwardWorkspace.
+   */
   total: number;
   /** Data-parallel gradient workers' memory (absent without workers): process memory beside the main wasm heap. */
   workers?: WorkerMemory;
-  /** total + workers.total: the process's peak (equal to total without workers). */
+  /** total + host-resident optimizer states + workers.total: the process's peak (total without 8-bit states or workers). */
   processTotal: number;
   /** What the figures assume, in words. */
   assumptions: string[];
+}
+
+/** Bytes at the two peaks of a training step. */
+export interface LedgerPhases {
+  forwardBackward: number;
+  optimizerStep: number;
 }
 
 /** What data-parallel gradient workers hold (each its own wasm heap, plus shared buffers). */
@@ -141,12 +173,23 @@ export interface WorkerMemory {
   total: number;
 }
 
+/** The weights `galoreEmbedding` adds to GaLore's targets. */
+const EMBEDDING_WEIGHTS = ['model.embed_tokens.weight', 'lm_head.weight'];
+
+/** Activations with the chunked loss: the loss op saves its input h [N, d] (a copy) instead of the softmax [N, V]. */
+function withChunkedLoss(a: ActivationBytes, cfg: Qwen2Config, n: number): ActivationBytes {
+  const out = { ...a, crossEntropy: FLOAT32_BYTES * n * cfg.hidden_size };
+  out.total = out.tokenIds + out.rotaryTables + out.layers + out.finalNormAndHead + out.crossEntropy + out.adapters + out.weightCopies;
+  return out;
+}
+
 /** Weights layer-wise updates step inside the backward pass (as train/trainer.ts `layerwiseParams`). */
 const LAYERWISE_STEPPED = /^(model\.layers\.\d+\.(self_attn|mlp)\.\w+_proj\.weight|lm_head\.weight)$/;
 
-const methodLabel = (method: LedgerMethod, o: Required<Pick<MemoryLedgerOptions, 'rank' | 'loraR' | 'optim' | 'layerwise'>>): string => {
-  const head = method === 'full' ? 'Full' : method === 'lora' ? `LoRA r=${o.loraR}` : `GaLore r=${o.rank}`;
-  return `${head}, ${o.optim === 'adamw8bit' ? '8-bit AdamW' : 'AdamW'}${o.layerwise ? ', layer-wise' : ''}`;
+const methodLabel = (method: LedgerMethod, o: Required<Pick<MemoryLedgerOptions, 'rank' | 'loraR' | 'optim' | 'layerwise' | 'checkpointing' | 'galoreEmbedding'>> & { lossChunk?: number }): string => {
+  const head = method === 'full' ? 'Full' : method === 'lora' ? `LoRA r=${o.loraR}` : `GaLore r=${o.rank}${o.galoreEmbedding ? ' (+embedding)' : ''}`;
+  return `${head}, ${o.optim === 'adamw8bit' ? '8-bit AdamW' : 'AdamW'}${o.layerwise ? ', layer-wise' : ''}`
+    + `${o.checkpointing ? ', checkpointed' : ''}${o.lossChunk !== undefined ? `, loss chunk ${o.lossChunk}` : ''}`;
 };
 
 /**
@@ -190,12 +233,18 @@ export function memoryLedger(cfg: Qwen2Config, method: LedgerMethod, options: Me
   const layout = options.eightBitLayout ?? DEFAULT_8BIT_LAYOUT;
   const fb = options.stateFloatBytes ?? FLOAT32_BYTES;
   const eightBit = optim === 'adamw8bit';
+  const checkpointing = options.checkpointing ?? false;
+  const lossChunk = options.lossChunk;
+  if (lossChunk !== undefined && !(Number.isInteger(lossChunk) && lossChunk >= 1)) throw new Error(`memoryLedger: lossChunk must be a positive integer, got ${lossChunk}`);
+  const galoreEmbedding = options.galoreEmbedding ?? false;
+  if (checkpointing && workers > 0) throw new Error('memoryLedger: activation checkpointing runs on the main thread; use workers: 0 with checkpointing');
 
-  const breakdown: OptimizerStateBreakdown = { moments: 0, scales: 0, projectors: 0, unprojected: 0 };
+  const breakdown: OptimizerStateBreakdown = { moments: 0, scales: 0, projectors: 0, unprojected: 0, hostResident: 0 };
   const addMoments = (n: number): number => {
     const p = momentParts(n, eightBit, layout, fb);
     breakdown.moments += 2 * p.values;
     breakdown.scales += 2 * p.scales;
+    if (p.scales > 0) breakdown.hostResident += 2 * (p.values + p.scales); // 8-bit codes live in JS typed arrays
     return 2 * (p.values + p.scales);
   };
   const adamRow = (name: string, shape: number[]): ParameterLedgerRow => {
@@ -210,7 +259,7 @@ export function memoryLedger(cfg: Qwen2Config, method: LedgerMethod, options: Me
     const p = numel(shape);
     if (method === 'lora') {
       params.push({ name, shape, trainable: false, weightBytes: FLOAT32_BYTES * p, gradientBytes: 0, stateBytes: 0, stateKind: 'none' });
-    } else if (method === 'galore' && isGaloreTarget(name, galoreModules)) {
+    } else if (method === 'galore' && (isGaloreTarget(name, galoreModules) || (galoreEmbedding && EMBEDDING_WEIGHTS.includes(name)))) {
       const l = galoreStateLayout(shape, rank, projType);
       const proj = fb * l.projectors.reduce((a, s) => a + numel(s), 0);
       breakdown.projectors += proj;
@@ -239,9 +288,36 @@ export function memoryLedger(cfg: Qwen2Config, method: LedgerMethod, options: Me
   // with workers the main thread differentiates only the first of min(W + 1, B) row ranges
   const parts = Math.min(workers + 1, batchSize);
   const mainRows = Math.floor(batchSize / parts);
-  const activations = activationBytes(cfg, { batchSize: mainRows, seqLen, ...lora });
+  const chunkOpt = lossChunk !== undefined ? { vocabChunk: lossChunk } : {};
+  let activations = activationBytes(cfg, { batchSize: mainRows, seqLen, ...lora });
+  if (lossChunk !== undefined) activations = withChunkedLoss(activations, cfg, mainRows * seqLen);
   // each stepped weight leaves a one-float placeholder gradient on the tape
-  const backwardWorkspace = backwardWorkspaceBytes(cfg, { batchSize: mainRows, seqLen, ...lora }) + FLOAT32_BYTES * stepped.length;
+  let backwardWorkspace = backwardWorkspaceBytes(cfg, { batchSize: mainRows, seqLen, ...lora, ...chunkOpt }) + FLOAT32_BYTES * stepped.length;
+  const tapeRows = trainable.filter((r) => !stepped.includes(r));
+  const tapeGradients = sum(tapeRows.map((r) => r.gradientBytes));
+  const stepWorkspace = Math.max(0, ...tapeRows.map(optimizerStepWorkspaceBytes));
+  let phases: LedgerPhases;
+  let gradientsHeld = gradients;
+  if (checkpointing) {
+    const layerRows = tapeRows.filter((r) => /(?:^|\.)layers\.\d+\./.test(r.name));
+    const layerGradients = sum(layerRows.map((r) => r.gradientBytes));
+    const steppedInBackward = Math.max(0, ...stepped.map((r) => r.gradientBytes + optimizerStepWorkspaceBytes(r)));
+    const layerActs = activations.perLayer + activations.adapters / cfg.num_hidden_layers;
+    const layerWs = layerWorkspaceBytes(cfg, { batchSize, seqLen, ...lora });
+    const p = checkpointedPhases({
+      batchSize, seqLen, hidden: cfg.hidden_size, vocab: cfg.vocab_size, layers: cfg.num_hidden_layers,
+      vocabChunk: lossChunk ?? cfg.vocab_size, layerActivations: layerActs, layerWorkspace: layerWs,
+      layerGradients, otherGradients: tapeGradients - layerGradients, steppedInBackward, stepWorkspace,
+    });
+    const inputs = FLOAT32_BYTES * (cfg.num_hidden_layers + 1) * batchSize * seqLen * cfg.hidden_size;
+    activations = { ...activations, layers: inputs + layerActs, crossEntropy: 0, adapters: 0, finalNormAndHead: 0 };
+    activations.total = activations.tokenIds + activations.rotaryTables + activations.layers + activations.weightCopies;
+    backwardWorkspace = Math.max(p.layer, p.head) - activations.total - tapeGradients;
+    gradientsHeld = tapeGradients;
+    phases = { forwardBackward: Math.max(p.layer, p.head), optimizerStep: p.step };
+  } else {
+    phases = { forwardBackward: gradients + activations.total + backwardWorkspace, optimizerStep: tapeGradients + stepWorkspace };
+  }
   let workerMemory: WorkerMemory | undefined;
   if (workers > 0) {
     const workerRows = Array.from({ length: workers }, (_, i) => (i + 1 < parts ? mainRows + (i + 1 <= batchSize % parts ? 1 : 0) : 0));
@@ -260,8 +336,20 @@ export function memoryLedger(cfg: Qwen2Config, method: LedgerMethod, options: Me
     `activations: tensors our forward pass saves for the backward pass at batch ${mainRows} x ${seqLen} tokens on the wasm backend (weights are read, not copied)`,
     'backward workspace: gradients of activations and temporaries tfjs keeps until the backward pass ends (frozen weights form no gradient)',
   ];
-  if (eightBit) assumptions.push(`8-bit moments: 1 byte per element + one float32 absmax per ${layout.blockSize} elements; tensors under ${layout.minSize} elements keep float32 moments`);
-  if (method === 'galore') assumptions.push(`GaLore (proj_type ${projType}) on ${galoreModules.join(', ')}; the embedding${cfg.tie_word_embeddings ? ' (tied to lm_head)' : ' and lm_head'}, norms and biases keep ${eightBit ? '8-bit ' : ''}AdamW states`);
+  if (eightBit) {
+    assumptions.push(`8-bit moments: 1 byte per element + one float32 absmax per ${layout.blockSize} elements; tensors under ${layout.minSize} elements keep float32 moments`);
+    assumptions.push('8-bit moments live in JavaScript memory (typed arrays stepped on the CPU), so the backend\'s peak (total) leaves them out; processTotal counts them');
+  }
+  if (method === 'galore') {
+    assumptions.push(galoreEmbedding
+      ? `GaLore (proj_type ${projType}) on ${galoreModules.join(', ')} and the embedding${cfg.tie_word_embeddings ? ' (tied to lm_head)' : ' and lm_head'}; norms and biases keep ${eightBit ? '8-bit ' : ''}AdamW states`
+      : `GaLore (proj_type ${projType}) on ${galoreModules.join(', ')}; the embedding${cfg.tie_word_embeddings ? ' (tied to lm_head)' : ' and lm_head'}, norms and biases keep ${eightBit ? '8-bit ' : ''}AdamW states`);
+  }
+  assumptions.push('optimizer step: the largest temporaries of stepping one weight after the backward pass (AdamW 13x, 8-bit AdamW 3x its elements, GaLore 2x plus its low-rank moments; see step-phases.ts); the peak is the larger of the backward pass and this step');
+  if (lossChunk !== undefined) assumptions.push(`loss over the vocabulary in chunks of ${lossChunk} rows: the full logits and their gradient never exist; one chunk's temporaries instead`);
+  if (checkpointing) {
+    assumptions.push('activation checkpointing: the forward pass keeps only each layer\'s input; the backward pass recomputes and differentiates one layer at a time, so the peak holds the layer inputs, one layer\'s activations and workspace, and the gradients formed so far (largest of the layer, loss-head and optimizer-step phases)');
+  }
   if (method === 'lora') assumptions.push(`LoRA r=${loraR} on ${targets.join(', ')}${options.dora ? ' with DoRA magnitudes' : ''}; base weights frozen (no gradient, no state); no dropout${options.dora ? '; DoRA\'s extra activations are not modelled' : ''}`);
   if (layerwise) {
     assumptions.push('layer-wise: the decoder layers\' linear weights' + (cfg.tie_word_embeddings ? '' : ' and lm_head')
@@ -275,15 +363,17 @@ export function memoryLedger(cfg: Qwen2Config, method: LedgerMethod, options: Me
       + ' this is process memory beside the main wasm heap (reported apart in `workers`, not in `total`), and the main heap\'s activations are those of its own rows');
   }
 
+  const deviceStates = optimizerStates - breakdown.hostResident;
   const ledger: MemoryLedger = {
-    method, optim, layerwise, label: methodLabel(method, { rank, loraR, optim, layerwise }), batchSize, seqLen,
+    method, optim, layerwise, label: methodLabel(method, { rank, loraR, optim, layerwise, checkpointing, galoreEmbedding, lossChunk }), batchSize, seqLen,
     params, totalParams: sum(params.map((r) => numel(r.shape))), trainableParams: sum(trainable.map((r) => numel(r.shape))),
-    weights, gradients, optimizerStates, optimizerBreakdown: breakdown,
+    weights, gradients: gradientsHeld, optimizerStates, optimizerBreakdown: breakdown,
     optimizerStateReduction: 1 - optimizerStates / (2 * fb * sum([...weightShapes(cfg).values()].map(numel))),
-    activations, backwardWorkspace,
-    total: weights + gradients + optimizerStates + activations.total + backwardWorkspace,
+    activations, backwardWorkspace, stepWorkspace,
+    phases: { forwardBackward: weights + deviceStates + phases.forwardBackward, optimizerStep: weights + deviceStates + phases.optimizerStep },
+    total: weights + deviceStates + Math.max(phases.forwardBackward, phases.optimizerStep),
     ...(workerMemory ? { workers: workerMemory } : {}),
-    processTotal: weights + gradients + optimizerStates + activations.total + backwardWorkspace + (workerMemory?.total ?? 0),
+    processTotal: weights + optimizerStates + Math.max(phases.forwardBackward, phases.optimizerStep) + (workerMemory?.total ?? 0),
     assumptions,
   };
   return ledger;

@@ -137,14 +137,20 @@ export class GaLoreAdamW implements Optimizer {
     const dir = s.moments.direction(low, b1, b2, o.eps, 1);
     if (low !== grad) low.dispose();
     const update = s.projector ? s.projector.projectBack(dir) : dir;
+    if (update !== dir) dir.dispose();
     const wd = this.decayFilter(param.name) ? o.weight_decay : 0;
-    const next = tf.tidy(() => {
-      let p = tf.sub(param.variable, tf.mul(update, stepSize));
-      if (wd > 0) p = tf.add(p, tf.mul(p, -lr * wd));
-      return p;
-    });
-    if (update !== dir) update.dispose();
-    dir.dispose();
+    // p - stepSize u, then p + p (-lr wd), as galore-torch; every full-size temporary is freed as
+    // soon as the next exists, so an embedding's step holds two of them at a time, not four
+    const scaled = tf.mul(update, stepSize);
+    update.dispose();
+    let next = tf.sub(param.variable, scaled);
+    scaled.dispose();
+    if (wd > 0) {
+      const decay = tf.mul(next, -lr * wd);
+      const decayed = tf.add(next, decay);
+      next.dispose(); decay.dispose();
+      next = decayed;
+    }
     param.variable.assign(next);
     next.dispose();
   }

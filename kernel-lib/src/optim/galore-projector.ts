@@ -169,12 +169,14 @@ export class GaLoreProjector {
   /** The full-size update: U x, x Vt or U x Vt, times `scale` (as galore-torch's `project_back`). New tensor. */
   projectBack(low: tf.Tensor): tf.Tensor {
     this.requireBasis();
-    return tf.tidy(() => {
-      let x = low as tf.Tensor2D;
-      if (this.left) x = tf.matMul(this.left, x);
-      if (this.right) x = tf.matMul(x, this.right);
-      return tf.mul(x, this.config.scale);
-    });
+    // each full-size temporary is freed as soon as the next exists (an embedding's update is 0.5 GB)
+    let x = low as tf.Tensor2D;
+    const step = (next: tf.Tensor2D) => { if (x !== low) x.dispose(); x = next; };
+    if (this.left) step(tf.matMul(this.left, x));
+    if (this.right) step(tf.matMul(x, this.right));
+    const scaled = tf.mul(x, this.config.scale);
+    if (x !== low) x.dispose();
+    return scaled;
   }
 
   /** Bytes held by the basis. */

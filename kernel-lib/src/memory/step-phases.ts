@@ -1,0 +1,113 @@
+/**
+ * The peak of a training step as the largest of its phases, for what the
+ * plain sum (weights + gradients + states + activations + workspace) does not
+ * cover: the optimizer's own temporaries while it steps one weight, and the
+ * shape of a step with activation checkpointing and a chunked loss, where the
+ * activations of only one layer exist at a time.
+ *
+ * Optimizer temporaries, measured with `trackBackendBuffers` on the wasm
+ * backend (tests/memory/step-phases.test.ts), for one weight of p elements:
+ *   AdamW (float32 moments)  13 p floats: its fused update builds every
+ *                            intermediate (m, v, sqrt, denominators...) inside
+ *                            one tidy, the new m and v included
+ *   8-bit AdamW              3 p: dequantised m and v are stepped block-wise
+ *   GaLore                   2 p + q (8-bit) or 2 p + 3 q (float32 moments),
+ *                            q = the low-rank moments' elements: the
+ *                            projected-back update and its scaled copy, then
+ *                            the scaled copy and the new weight, beside the
+ *                            low-rank direction (and, float32, the new moments)
+ * The gradient being stepped is counted with the gradients.
+ *
+ * Activation checkpointing (train/checkpointed-gradients.ts), N = B T
+ * tokens, d hidden, V vocabulary, c vocabulary rows per loss chunk:
+ *   layer phase   the L + 1 layer inputs and the incoming gradient
+ *                 ((L + 2) N d) + one layer's saved activations and backward
+ *                 workspace (as the plain ledger counts them per layer) + the
+ *                 gradients formed so far (all layers', an upper bound) +
+ *                 with layer-wise updates the largest stepped weight's
+ *                 gradient, dW temporary and optimizer temporaries
+ *   head phase    the layer inputs, the final hidden states and dh (3 N d),
+ *                 one chunk's temporaries (7 N c + 3 c d)
+ *   step phase    every gradient kept for the step (the embedding's, when
+ *                 trained, assembled once) + the largest weight's optimizer
+ *                 temporaries
+ * plus, in every phase, the weights and the optimizer states.
+ */
+import { FLOAT32_BYTES, numel } from './optimizer-state-bytes';
+
+/** What the optimizer holds for one weight (the ledger row's `stateKind` and shapes). */
+export interface SteppedWeight {
+  shape: number[];
+  stateKind: string;
+  /** GaLore: the low-rank moments' shape. */
+  moments?: number[];
+}
+
+/**
+ * Bytes an optimizer step of one weight allocates beyond the weight and its
+ * gradient (see the module comment).
+ *
+ * @example
+ * optimizerStepWorkspaceBytes({ shape: [151936, 896], stateKind: 'galore8bit', moments: [151936, 128] });
+ */
+export function optimizerStepWorkspaceBytes(w: SteppedWeight): number {
+  const p = numel(w.shape);
+  switch (w.stateKind) {
+    case 'adamw': return FLOAT32_BYTES * 13 * p;
+    case 'adamw8bit': return FLOAT32_BYTES * 3 * p;
+    case 'galore': return FLOAT32_BYTES * (2 * p + 3 * numel(w.moments ?? w.shape));
+    case 'galore8bit': return FLOAT32_BYTES * (2 * p + numel(w.moments ?? w.shape));
+    default: return 0;
+  }
+}
+
+/** The phases of a checkpointed step, in bytes, each beyond weights and optimizer states. */
+export interface CheckpointedPhases {
+  /** Recomputing and differentiating one decoder layer (the top one: most inputs alive). */
+  layer: number;
+  /** The loss and lm_head, one vocabulary chunk at a time. */
+  head: number;
+  /** The optimizer step after the backward pass. */
+  step: number;
+}
+
+export interface CheckpointedPhaseInput {
+  batchSize: number;
+  seqLen: number;
+  hidden: number;
+  vocab: number;
+  layers: number;
+  /** Vocabulary rows per loss chunk (the whole vocabulary without chunking). */
+  vocabChunk: number;
+  /** One layer's saved activations (bytes). */
+  layerActivations: number;
+  /** One layer's backward workspace (bytes). */
+  layerWorkspace: number;
+  /** Gradients of the decoder layers that stay for the step (bytes). */
+  layerGradients: number;
+  /** Gradients outside the layers that stay for the step: embedding, final norm, lm_head (bytes). */
+  otherGradients: number;
+  /** Layer-wise: the largest stepped weight's gradient + dW temporary + optimizer temporaries (bytes); 0 otherwise. */
+  steppedInBackward: number;
+  /** The largest optimizer temporaries of a weight stepped after the backward pass (bytes). */
+  stepWorkspace: number;
+}
+
+/**
+ * The three phases of a step with activation checkpointing (see the module
+ * comment).
+ *
+ * @example
+ * const p = checkpointedPhases({ batchSize: 1, seqLen: 256, hidden: 896, vocab: 151936, layers: 24, vocabChunk: 16384, ... });
+ */
+export function checkpointedPhases(x: CheckpointedPhaseInput): CheckpointedPhases {
+  const F = FLOAT32_BYTES;
+  const N = x.batchSize * x.seqLen;
+  const c = Math.min(x.vocabChunk, x.vocab);
+  const inputs = F * (x.layers + 1) * N * x.hidden;
+  return {
+    layer: inputs + F * N * x.hidden + x.layerActivations + x.layerWorkspace + x.layerGradients + x.otherGradients + x.steppedInBackward,
+    head: inputs + F * (3 * N * x.hidden + 7 * N * c + 3 * c * x.hidden),
+    step: x.layerGradients + x.otherGradients + x.stepWorkspace,
+  };
+}
