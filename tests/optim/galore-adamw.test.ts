@@ -165,7 +165,13 @@ describe('rank warning, targets and untargeted parameters', () => {
     opt.stepParam(p, tf.ones([4, 6]), 0.01);
     opt.stepParam(p, tf.ones([4, 6]), 0.01);
     expect(warnings.length).toBe(1);
-    expect(warnings[0]).toMatch(/rank 8 >= min\(4, 6\).*k_proj/);
+    expect(warnings[0]).toMatch(/rank 8 >= min\(4, 6\).*layers\.N\.self_attn\.k_proj/);
+    // the same module in another layer is the same case: no second warning; another shape is
+    opt.stepParam({ name: 'model.layers.1.self_attn.k_proj.weight', variable: tf.variable(tf.zeros([4, 6])) }, tf.ones([4, 6]), 0.01);
+    expect(warnings.length).toBe(1);
+    opt.stepParam({ name: 'model.layers.1.self_attn.v_proj.weight', variable: tf.variable(tf.zeros([5, 6])) }, tf.ones([5, 6]), 0.01);
+    expect(warnings.length).toBe(2);
+    warnings.pop(); opt.warnings.pop();
     expect(opt.warnings).toEqual(warnings);
     expect(opt.galoreParams()['model.layers.0.self_attn.k_proj.weight'].rank).toBe(4);
     const ok = new GaLoreAdamW({ rank: 3, svd: 'exact', onWarning: (w) => warnings.push(w) });

@@ -284,7 +284,9 @@ export class GaLoreAdamW implements Optimizer {
     });
     const [m, n] = shape;
     if (o.rank >= Math.min(m, n)) {
-      this.warnOnce(`rank:${name}`, `GaLore: rank ${o.rank} >= min(${m}, ${n}) for "${name}": the projection keeps every `
+      // once per module kind and shape (a 24-layer model would otherwise repeat it for every layer)
+      const kind = name.replace(/\.\d+\./g, '.N.');
+      this.warnOnce(`rank:${kind}:${m}x${n}`, `GaLore: rank ${o.rank} >= min(${m}, ${n}) for "${kind}": the projection keeps every `
         + `direction (rank ${projector.rank}), so this weight saves no optimizer memory and steps like full-rank `
         + `AdamW times scale ${o.scale}. Lower the rank or leave this weight out of target.`);
     }
