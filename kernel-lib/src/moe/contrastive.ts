@@ -117,8 +117,8 @@ function pairWeights(labels: Int32Array, queueLabels: Int32Array): { weights: Fl
 
 /**
  * Supervised InfoNCE over expert representations (see the module comment).
- * `z` [n, d] need not be normalised; `queue` rows are used as they are (the
- * queue stores unit rows). Returns null when no anchor has a positive (for
+ * `z` [n, d] is scaled to unit rows first unless `normalized` says it already
+ * is; `queue` rows are used as they are (the queue stores unit rows). Returns null when no anchor has a positive (for
  * instance every sampled token chose a different expert and the queue is
  * empty): there is nothing to pull together.
  *
@@ -126,7 +126,7 @@ function pairWeights(labels: Int32Array, queueLabels: Int32Array): { weights: Fl
  * const loss = supervisedContrastiveLoss(z, Int32Array.from([0, 0, 1, 1]), 0.1, queue.contents());
  */
 export function supervisedContrastiveLoss(
-  z: tf.Tensor2D, labels: Int32Array, temperature: number, queue: QueueContents | null = null,
+  z: tf.Tensor2D, labels: Int32Array, temperature: number, queue: QueueContents | null = null, normalized = false,
 ): tf.Scalar | null {
   const [n, d] = z.shape;
   if (labels.length !== n) throw new Error(`supervisedContrastiveLoss: ${labels.length} labels for ${n} rows`);
@@ -139,7 +139,7 @@ export function supervisedContrastiveLoss(
   const selfMask = new Float32Array(n * width);
   for (let i = 0; i < n; i++) selfMask[i * width + i] = -1e9; // a token is not its own candidate (finite, so 0 * it stays 0)
   return tf.tidy(() => {
-    const zn = unitRows(z);
+    const zn = normalized ? z : unitRows(z);
     const candidates = queueLabels.length > 0 ? tf.concat([zn, tf.tensor2d(queue!.rows, [queue!.size, d])], 0) as tf.Tensor2D : zn;
     const sims = tf.add(tf.div(matmul2d(zn, transpose2d(candidates)), temperature), tf.tensor2d(selfMask, [n, width]));
     const logProb = tf.sub(sims, tf.logSumExp(sims, 1, true));

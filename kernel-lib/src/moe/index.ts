@@ -5,11 +5,11 @@
  * expert memory queue of past representations; saved and loaded as a folder.
  *
  * @example
- * const moe = loraMoE(model, { num_experts: 4, top_k: 2, r: 4, target_modules: 'all-linear' });
+ * const moe = loraMoE(model, { num_experts: 4, top_k: 2, r: 4, target_modules: ['gate_proj', 'up_proj', 'down_proj'] });
  * await trainModel(moe.trainingModel(), adamW(), examples, { steps: 50, batchSize: 4, seqLen: 128, lr: 1e-3 });
  * await saveLoraMoE(moe, 'out/lora-moe');
  */
-export { LORA_MOE_OPTION_NAMES, resolveLoraMoeConfig, type LoraMoeConfig, type LoraMoeOptions } from './moe-config';
+export { LORA_MOE_DEFAULT_TARGETS, LORA_MOE_OPTION_NAMES, resolveLoraMoeConfig, type LoraMoeConfig, type LoraMoeOptions } from './moe-config';
 export {
   expertBlockMatrix, loadBalancingLoss, loadShares, routingEntropy, topKGates, topKMask, type TopKChoice,
 } from './routing';

@@ -42,7 +42,7 @@ export interface LoraMoeTrainingModel extends Qwen2ForCausalLM {
 
 /**
  * Attach a LoRA mixture of experts to `model` (defaults: 4 experts of rank 4
- * on every linear module, top-2 routing). The model's forward now includes the
+ * on every feed-forward projection, top-2 routing). The model's forward now includes the
  * experts; its base weights are frozen. Train with
  * `trainModel(moe.trainingModel(), optimizer, examples, options)`.
  *
@@ -223,12 +223,11 @@ export class LoraMoeAdapter {
     const picked = order.slice(0, n);
     const select = new Float32Array(n * rec.tokens);
     picked.forEach((t, i) => { select[i * rec.tokens + t] = 1; });
-    const z = matmul2d(tf.tensor2d(select, [n, rec.tokens]), rec.coded);   // [n, E*r], a one-hot matmul instead of a gather
+    const z = unitRows(matmul2d(tf.tensor2d(select, [n, rec.tokens]), rec.coded)); // [n, E*r] unit rows; a one-hot matmul instead of a gather
     const labels = Int32Array.from(picked, (t) => rec.choice.top1[t]);
     const queue = this.queues.get(rec.layer.moduleName)!;
-    const loss = supervisedContrastiveLoss(z, labels, this.config.temperature, queue.capacity > 0 ? queue.contents() : null);
-    const rows = tf.tidy(() => unitRows(z).dataSync() as Float32Array).slice();
-    return { loss, push: { queue, rows, labels } };
+    const loss = supervisedContrastiveLoss(z, labels, this.config.temperature, queue.capacity > 0 ? queue.contents() : null, true);
+    return { loss, push: { queue, rows: (z.dataSync() as Float32Array).slice(), labels } };
   }
 
   /**

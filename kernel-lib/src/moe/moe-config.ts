@@ -22,7 +22,12 @@ export interface LoraMoeOptions {
   r?: number;
   /** Scaling numerator of each expert (scaling = lora_alpha / r); default 2 r. */
   lora_alpha?: number;
-  /** Modules to wrap: short names, `'all-linear'` or a full-match regular expression (PEFT's rules); default all-linear. */
+  /**
+   * Modules to wrap: short names, `'all-linear'` or a full-match regular
+   * expression (PEFT's rules); default the feed-forward projections
+   * (`gate_proj`, `up_proj`, `down_proj`), where MoE layers usually sit
+   * (Switch Transformer, Mixtral).
+   */
   target_modules?: readonly string[] | string;
   /** Modules to leave out (same forms); default none. */
   exclude_modules?: readonly string[] | string | null;
@@ -61,6 +66,14 @@ export interface LoraMoeConfig {
   contrastive_tokens: number;
   seed: number;
 }
+
+/**
+ * The modules `loraMoE` wraps by default: every decoder layer's feed-forward projections.
+ *
+ * @example
+ * loraMoE(model, { target_modules: LORA_MOE_DEFAULT_TARGETS }); // same as leaving it out
+ */
+export const LORA_MOE_DEFAULT_TARGETS: readonly string[] = ['down_proj', 'gate_proj', 'up_proj'];
 
 /**
  * The option names, in the order the config file lists them.
@@ -109,7 +122,7 @@ export function resolveLoraMoeConfig(options: LoraMoeOptions = {}, source = 'lor
     top_k,
     r,
     lora_alpha: real('lora_alpha', 2 * r, (x) => x > 0, 'a number > 0'),
-    target_modules: checkModules(options.target_modules ?? ALL_LINEAR, 'target_modules', source),
+    target_modules: checkModules(options.target_modules ?? LORA_MOE_DEFAULT_TARGETS, 'target_modules', source),
     exclude_modules: options.exclude_modules == null ? null : checkModules(options.exclude_modules, 'exclude_modules', source),
     aux_loss_coef: real('aux_loss_coef', 0.01, (x) => x >= 0, 'a number >= 0'),
     contrastive_loss_coef: real('contrastive_loss_coef', 0.1, (x) => x >= 0, 'a number >= 0'),
