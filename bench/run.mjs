@@ -45,6 +45,12 @@ const BENCHMARKS = [
     usesPeer: false,
     what: 'GaLore subspace: randomized top-64 of a 1024x1024 gradient vs exact',
   },
+  {
+    name: 'qwen2-0.5b-wasm',
+    script: 'bench/qwen2-0.5b-wasm.mjs',
+    usesPeer: false,
+    what: 'Qwen2-0.5B full-parameter 8-bit GaLore step in the wasm heap: step time, peak heap vs the ledger',
+  },
 ];
 
 const PEER_INSTALL = 'apt-get update && apt-get install -y python3-torch libopenblas0-pthread';

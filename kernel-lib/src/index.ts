@@ -15,9 +15,11 @@ export type { BackendChoice, BackendReport, BackendAttempt } from './backend/sel
 export { parseQwen2Config, readQwen2Config, weightShapes, parameterCount, headDim } from './model/config';
 export type { Qwen2Config } from './model/config';
 export { Qwen2ForCausalLM, shiftLabels, LINEAR_MODULES } from './model/causal-lm';
-export type { KVCache, WeightData } from './model/causal-lm';
+export type { KVCache, WeightData, LayerContext, LossOptions } from './model/causal-lm';
 export type { Projection } from './model/attention';
 export { matmul2d, linear, embeddingLookup, crossEntropy } from './model/primitives';
+export { chunkedCrossEntropy, lmHeadLossForward, lmHeadLossBackward } from './model/chunked-lm-loss';
+export type { ChunkedLossForward } from './model/chunked-lm-loss';
 export { generate, processLogits } from './model/generation';
 export type { GenerateOptions, GenerateResult } from './model/generation';
 export { loadPretrained, savePretrained } from './model/model-folder';
@@ -53,6 +55,11 @@ export type { SchedulerName } from './train/lr-schedule';
 export { clipGradNorm } from './train/grad-clip';
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint } from './train/checkpoint';
 export { sampleMemory } from './train/memory-probe';
+export type { MemorySample } from './train/memory-probe';
+export { preflightCheck, backendCapacity, parseByteSize, WASM_HEAP_LIMIT_BYTES } from './train/preflight';
+export type { PreflightResult, BackendCapacity } from './train/preflight';
+export { checkpointedGradientEngine } from './train/checkpointed-gradients';
+export type { CheckpointedGradientOptions } from './train/checkpointed-gradients';
 export { evaluateNll, evalCommand, EVAL_USAGE } from './cli/eval-command';
 
 // predict-with-generate and case studies
@@ -100,10 +107,12 @@ export * from './vlm';
 
 // memory ledger
 export { memoryLedger, LEDGER_METHODS } from './memory/memory-ledger';
-export type { MemoryLedger, MemoryLedgerOptions, LedgerMethod, LedgerOptimizer, ParameterLedgerRow, OptimizerStateBreakdown } from './memory/memory-ledger';
+export type { MemoryLedger, MemoryLedgerOptions, LedgerMethod, LedgerOptimizer, ParameterLedgerRow, OptimizerStateBreakdown, LedgerPhases } from './memory/memory-ledger';
 export { momentBytes, momentParts, adamWStateBytes, galoreStateLayout, galoreStateBytes, DEFAULT_8BIT_LAYOUT } from './memory/optimizer-state-bytes';
 export type { Blockwise8bitLayout } from './memory/optimizer-state-bytes';
 export { activationBytes } from './memory/activation-bytes';
+export { optimizerStepWorkspaceBytes, checkpointedPhases } from './memory/step-phases';
+export type { CheckpointedPhases, SteppedWeight } from './memory/step-phases';
 export type { ActivationBytes } from './memory/activation-bytes';
 export { ledgerTable, parameterTable } from './memory/ledger-table';
 export { galorePaperComparison, paperComparisonTable, GALORE_PAPER_REDUCTION } from './memory/paper-comparison';

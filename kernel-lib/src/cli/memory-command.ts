@@ -11,6 +11,7 @@ const FLAGS = {
   rank: { type: 'string' }, 'lora-r': { type: 'string' }, 'lora-target': { type: 'string', multiple: true }, dora: { type: 'boolean' },
   'batch-size': { type: 'string' }, 'seq-len': { type: 'string' },
   'per-param': { type: 'boolean' }, paper: { type: 'boolean' }, json: { type: 'boolean' },
+  checkpointing: { type: 'boolean' }, 'loss-chunk': { type: 'string' }, 'galore-embedding': { type: 'boolean' },
 } as const;
 
 function loadConfig(v: Record<string, unknown>): { cfg: Qwen2Config; name: string } {
@@ -58,6 +59,9 @@ export async function memoryCommand(argv: string[], out: (line: string) => void)
     dora: v.dora === true,
     batchSize: numberFlag(v, 'batch-size', 1, positiveInt, 'a positive integer'),
     seqLen: numberFlag(v, 'seq-len', 512, positiveInt, 'a positive integer'),
+    checkpointing: v.checkpointing === true,
+    lossChunk: v['loss-chunk'] === undefined ? undefined : numberFlag(v, 'loss-chunk', 1, positiveInt, 'a positive integer'),
+    galoreEmbedding: v['galore-embedding'] === true,
   };
   const optims: LedgerOptimizer[] = optim ? [optim as LedgerOptimizer] : ['adamw', 'adamw8bit'];
   const plan: [LedgerMethod, LedgerOptimizer][] = method

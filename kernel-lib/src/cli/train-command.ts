@@ -141,6 +141,7 @@ export async function trainCommand(argv: string[], out: (line: string) => void):
     lossChunkSize: v['loss-chunk'] === undefined ? undefined : numberFlag(v, 'loss-chunk', 1, positiveInt, 'a positive integer (vocabulary rows per chunk)'),
   };
   await initBackend();
+  let predictedPeak: number | null = null;
   if (!v['no-preflight']) {
     const method = ((v.method as string | undefined) ?? 'full') as LedgerMethod;
     let capacity = backendCapacity();
@@ -162,6 +163,7 @@ export async function trainCommand(argv: string[], out: (line: string) => void):
     }, capacity);
     if (!check.fits) throw new Error(check.message);
     out(check.message);
+    predictedPeak = check.ledger.total;
   }
   const { model, tokenizer } = await loadPretrained(modelDir);
   try {
@@ -191,6 +193,11 @@ export async function trainCommand(argv: string[], out: (line: string) => void):
     out(`loss ${losses[0]?.toFixed(4)} -> ${last?.loss.toFixed(4)}  ${sparkline(losses)}`);
     out(`${result.steps} steps in ${(result.wallMs / 1000).toFixed(1)} s; tensors held at step end ${formatBytes(last?.memory ?? 0)}` +
       (last?.wasm_heap ? `; wasm heap ${formatBytes(last.wasm_heap)}` : ''));
+    if (last?.wasm_heap && predictedPeak !== null) {
+      const gap = (last.wasm_heap - predictedPeak) / predictedPeak;
+      out(`memory: wasm heap high-water mark ${formatBytes(last.wasm_heap)} vs predicted peak ${formatBytes(predictedPeak)} ` +
+        `(${gap >= 0 ? '+' : ''}${(100 * gap).toFixed(1)}%; the heap also holds the backend's own buffers and grows in steps of up to 96 MiB)`);
+    }
     out(`saved ${method === 'lora' ? 'adapter (PEFT format)' : 'model'} -> ${outDir}; log -> ${opts.logFile}`);
   } finally {
     optimizer.dispose();

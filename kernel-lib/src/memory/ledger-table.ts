@@ -56,13 +56,18 @@ export function ledgerTable(ledgers: MemoryLedger[], unit?: ByteUnit): string {
     ['  8-bit absmax scales', ...b((l) => l.optimizerBreakdown.scales)],
     ['  GaLore projection matrices', ...b((l) => l.optimizerBreakdown.projectors)],
     ['  of which outside GaLore (embedding, norms, biases)', ...ledgers.map((l) => (l.method === 'galore' ? bytesIn(l.optimizerBreakdown.unprojected, u) : '-'))],
+    ['  of which in JS memory (8-bit codes)', ...b((l) => l.optimizerBreakdown.hostResident)],
     ['  less than full AdamW', ...ledgers.map((l) => pct(l.optimizerStateReduction))],
     [`activations saved for backward`, ...b((l) => l.activations.total)],
     ['  of which weight copies (wasm tape)', ...b((l) => l.activations.weightCopies)],
     ['  of which attention [T, T] per head', ...b((l) => l.activations.attentionScores)],
     ['  of which cross-entropy [B*T, V]', ...b((l) => l.activations.crossEntropy)],
     ['backward workspace', ...b((l) => l.backwardWorkspace)],
-    ['total (peak of a training step)', ...b((l) => l.total)],
+    ['optimizer step temporaries', ...b((l) => l.stepWorkspace)],
+    ['peak at the end of the backward pass', ...b((l) => l.phases.forwardBackward)],
+    ['peak while the optimizer steps', ...b((l) => l.phases.optimizerStep)],
+    ['total (peak of a training step on the backend)', ...b((l) => l.total)],
+    ['process total (+ JS-side states, workers)', ...b((l) => l.processTotal)],
   ];
   const first = ledgers[0];
   return `${alignedTable([`batch ${first.batchSize} x ${first.seqLen} tokens`, ...ledgers.map((l) => l.label)], rows)}`;
