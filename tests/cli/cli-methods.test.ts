@@ -60,6 +60,22 @@ describe('train --method galore / --optim adamw8bit', () => {
     expect(await quiet([...common(path.join(dir, 'lw2')), '--layerwise', '--max-grad-norm', '1'])).toBe(2);
   });
 
+  it('--checkpointing --loss-chunk --galore-embedding train as the plain run does and report the heap beside the prediction', async () => {
+    const plain = path.join(dir, 'ck-plain');
+    const ckpt = path.join(dir, 'ck');
+    const flags = ['--method', 'galore', '--rank', '4', '--optim', 'adamw8bit', '--layerwise', '--galore-embedding', '--seed', '3'];
+    expect(await quiet([...common(plain), ...flags])).toBe(0);
+    const lines: string[] = [];
+    expect(await runCli([...common(ckpt), ...flags, '--checkpointing', '--loss-chunk', '10'], (l) => lines.push(l))).toBe(0);
+    const a = losses(path.join(plain, 'train_log.jsonl'));
+    const b = losses(path.join(ckpt, 'train_log.jsonl'));
+    b.forEach((x, i) => expect(x).toBeCloseTo(a[i], 4));
+    expect(lines.join('\n')).toMatch(/GaLore r=4 \(\+embedding\), 8-bit AdamW, layer-wise, checkpointed, loss chunk 10/);
+    expect(lines.join('\n')).toMatch(/memory: wasm heap high-water mark .* vs predicted peak .*%/);
+    expect(await quiet([...common(path.join(dir, 'ck2')), '--galore-embedding'])).toBe(2); // not for --method full
+    expect(await quiet([...common(path.join(dir, 'ck3')), '--loss-chunk', '0'])).toBe(2);
+  });
+
   it('rejects unknown methods and options by name', async () => {
     expect(await quiet([...common(path.join(dir, 'x')), '--method', 'sgd'])).toBe(2);
     expect(await quiet([...common(path.join(dir, 'x')), '--method', 'galore', '--proj-type', 'diagonal'])).toBe(2);
