@@ -107,9 +107,10 @@ describe('expert routing telemetry', () => {
     expect(routing.history.map((p) => p.step)).toEqual([1, 2, 3]);
     expect(routing.history.every((p) => p.loadBalanceLoss! >= 0.999 && p.entropy > 0 && p.entropy <= Math.log(4))).toBe(true);
     for (const row of routing.load) expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3);
-    // the ledger counts the experts like one LoRA of rank r * num_experts
-    const ledger = memoryLedger(cfg, 'lora', { loraR: 8, batchSize: 2, seqLen: 10 });
+    // the ledger counts the experts like one LoRA of rank r * num_experts on the routed modules
+    const ledger = memoryLedger(cfg, 'lora', { loraR: 8, loraTargets: ['q_proj', 'up_proj'], batchSize: 2, seqLen: 10 });
     expect(message.latest.memory!.parts.weights).toBe(ledger.weights);
+    expect(ledger.weights).toBeLessThan(memoryLedger(cfg, 'lora', { loraR: 8, batchSize: 2, seqLen: 10 }).weights);
     expect(parseTelemetry(clone(message)).ok).toBe(true);
     opt.dispose();
     moe.unload();

@@ -40,7 +40,7 @@ export {
 } from './schema';
 export { checkExpertRouting, routingLine } from './expert-routing-schema';
 export { RoutingHistory, type RoutingInput } from './routing-history';
-export { isRoutingSource, moeMethodOptions, type RoutingSource } from './routing-source';
+export { isRoutingSource, moeLedgerTargets, moeMethodOptions, type RoutingSource } from './routing-source';
 export { BucketHistory, roundSignificant, weightedMean, type Countable } from './downsample';
 export {
   TelemetryRecorder,

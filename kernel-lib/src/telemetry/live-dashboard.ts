@@ -25,7 +25,7 @@ import { localGradientEngine } from '../train/gradient-engine';
 import type { StepRecord } from '../train/trainer';
 import { DeviceMemoryProbe } from './device-memory';
 import { registerControllableRun } from './run-controls';
-import { isRoutingSource, moeMethodOptions } from './routing-source';
+import { isRoutingSource, moeLedgerTargets, moeMethodOptions } from './routing-source';
 import type { MemoryParts, RunMetadata, RunStatus, TelemetryMessage, TrainingMethod } from './schema';
 import { telemetryBundle } from './telemetry-bundle';
 import { TelemetryRecorder, type RecorderLimits } from './telemetry-recorder';
@@ -165,7 +165,7 @@ function defaultName(config: Qwen2Config, parameters: number): string {
   return `Qwen2 ${size} (${config.num_hidden_layers} layers, hidden ${config.hidden_size})`;
 }
 
-function ledgerFor(config: Qwen2Config, method: TrainingMethod, methodOptions: Record<string, unknown>, options: LiveDashboardOptions): MemoryLedger | null {
+function ledgerFor(model: DashboardModel, method: TrainingMethod, methodOptions: Record<string, unknown>, options: LiveDashboardOptions): MemoryLedger | null {
   const extra: MemoryLedgerOptions = { batchSize: options.batchSize, seqLen: options.seqLen, ...options.ledger };
   if (method === 'galore' && typeof methodOptions.rank === 'number') extra.rank ??= methodOptions.rank;
   if (method === 'galore' && methodOptions.stateBits === 8) extra.optim ??= 'adamw8bit';
@@ -173,10 +173,12 @@ function ledgerFor(config: Qwen2Config, method: TrainingMethod, methodOptions: R
     // a LoRA-MoE's experts hold as many parameters as one LoRA of rank r * num_experts (its small routers are left out)
     const experts = typeof methodOptions.num_experts === 'number' ? methodOptions.num_experts : 1;
     extra.loraR ??= methodOptions.r * experts;
+    const targets = moeLedgerTargets(model);
+    if (targets) extra.loraTargets ??= targets;
   }
   if (options.optimizer?.kind === 'adamw8bit') extra.optim ??= 'adamw8bit';
   try {
-    return memoryLedger(config, method as LedgerMethod, extra);
+    return memoryLedger(model.config, method as LedgerMethod, extra);
   } catch {
     return null;
   }
@@ -200,7 +202,7 @@ export function liveDashboard(options: LiveDashboardOptions): LiveDashboard {
   const counts = countParameters(model, params);
   const backend = tf.getBackend() ?? 'unknown';
   const probe = new DeviceMemoryProbe({ backend });
-  const ledger = ledgerFor(model.config, method, methodOptions, options);
+  const ledger = ledgerFor(model, method, methodOptions, options);
   const runId = `run-${randomUUID().slice(0, 8)}`;
   let intervalMs = Math.max(0, options.updateIntervalMs ?? 1000);
 

@@ -40,3 +40,19 @@ export function moeMethodOptions(model: unknown): Record<string, string | number
   }
   return out;
 }
+
+/**
+ * The short names of the modules a LoRA-MoE view routes, for the memory
+ * ledger's `loraTargets` (null when `model` is not one, or its targets are a
+ * regular expression).
+ *
+ * @example
+ * moeLedgerTargets(view); // ['down_proj', 'gate_proj', 'up_proj']
+ */
+export function moeLedgerTargets(model: unknown): string[] | 'all-linear' | null {
+  if (!isRoutingSource(model) || !model.loraMoeConfig) return null;
+  const t = model.loraMoeConfig.target_modules;
+  if (t === 'all-linear') return 'all-linear';
+  if (Array.isArray(t) && t.every((x) => typeof x === 'string')) return (t as string[]).map((x) => x.split('.').pop()!);
+  return null;
+}
