@@ -103,6 +103,21 @@ describe('pooling and attention', () => {
     });
   });
 
+  it('masked attention splits long batches into several blocks with the same result', () => {
+    const lengths = [60, 100, 30, 80];
+    const len = 100; // 4 x 100 rows: two blocks of two sequences
+    const q = randomMatrix(400, 4, 41);
+    const k = randomMatrix(400, 4, 42);
+    const v = randomMatrix(400, 2, 43);
+    const out = maskedAttention(q, k, v, lengths, len).arraySync();
+    lengths.forEach((n, b) => {
+      const rows = (x: tf.Tensor2D, m: number) => x.slice([b * len, 0], [m, x.shape[1]]);
+      const ref = tf.matMul(tf.softmax(tf.matMul(rows(q, len), rows(k, n), false, true).div(2)), rows(v, n)).arraySync() as number[][];
+      for (const t of [0, n - 1, len - 1]) for (let j = 0; j < 2; j++) expect(out[b * len + t][j]).toBeCloseTo(ref[t][j], 5);
+    });
+    expect(() => maskedAttention(q, k, v, [60, 100, 30], len)).toThrow(/q has 400 rows for 3 sequences of length 100/);
+  });
+
   it('masked attention gradients agree with finite differences', () => {
     const vars = [randomMatrix(LENGTHS.length * T, 4, 31), randomMatrix(LENGTHS.length * T, 4, 32), randomMatrix(LENGTHS.length * T, 3, 33)].map((x) => tf.variable(x, true));
     const w = randomMatrix(LENGTHS.length * T, 3, 34);

@@ -93,12 +93,25 @@ export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D,
 }
 
 /**
+ * How many sequences share one attention block: the largest divisor of
+ * `batch` whose block stays within `maxRows` rows (at least 1). Fewer, larger
+ * blocks mean fewer tensor ops per step (each op has a fixed cost on wasm);
+ * the extra scores between sequences of one block are masked out.
+ */
+function sequencesPerBlock(batch: number, seqLen: number, maxRows = 256): number {
+  let best = 1;
+  for (let g = 1; g <= batch; g++) if (batch % g === 0 && g * seqLen <= maxRows) best = g;
+  return best;
+}
+
+/**
  * softmax(q k^T / sqrt(d) + mask) v within each sequence of a right-padded
  * batch, with a hand-written gradient: q, k [batch * seqLen, d], v
- * [batch * seqLen, dv]; keys at or beyond a sequence's length get -1e9
- * (padding is never read); returns [batch * seqLen, dv]. Each sequence is one
- * [T, T] block of plain 2-D matmuls (wasm runs batched or transpose-flag
- * matmuls several times slower):
+ * [batch * seqLen, dv]; a query reads only the real tokens of its own
+ * sequence (padding and other sequences get -1e9); returns
+ * [batch * seqLen, dv]. Consecutive sequences are grouped into blocks of up
+ * to 256 rows, and each block is plain 2-D matmuls (wasm runs batched or
+ * transpose-flag matmuls several times slower):
  *   forward  S = Q K^T / sqrt(d) + mask, P = softmax(S), O = P V;
  *   backward dP = dO V^T, dS = P (dP - rowsum(dP P)), dQ = dS K / sqrt(d),
  *            dK = dS^T Q / sqrt(d), dV = P^T dO.
@@ -107,34 +120,42 @@ export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D,
  * const o = maskedAttention(q, k, v, batch.lengths, batch.seqLen); // [B*T, dv]
  */
 export function maskedAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, lengths: readonly number[], seqLen: number): tf.Tensor2D {
-  const blocks = lengths.length;
-  const rows = blocks * seqLen;
+  const batch = lengths.length;
+  const rows = batch * seqLen;
   for (const [name, x] of [['q', q], ['k', k], ['v', v]] as const) {
-    if (x.shape[0] !== rows) throw new Error(`maskedAttention: ${name} has ${x.shape[0]} rows for ${blocks} sequences of length ${seqLen}`);
+    if (x.shape[0] !== rows) throw new Error(`maskedAttention: ${name} has ${x.shape[0]} rows for ${batch} sequences of length ${seqLen}`);
   }
   if (q.shape[1] !== k.shape[1]) throw new Error(`maskedAttention: q width ${q.shape[1]} differs from k width ${k.shape[1]}`);
-  const masks = lengths.map((len, b) => {
+  lengths.forEach((len, b) => {
     if (!(len >= 1 && len <= seqLen)) throw new Error(`maskedAttention: length ${len} of sequence ${b} outside [1, ${seqLen}]`);
-    const m = new Float32Array(seqLen);
-    m.fill(-1e9, len);
+  });
+  const per = sequencesPerBlock(batch, seqLen);
+  const blocks = batch / per;
+  const n = per * seqLen; // rows of one block
+  const masks = Array.from({ length: blocks }, (_, g) => {
+    const m = new Float32Array(n * n).fill(-1e9);
+    for (let s = 0; s < per; s++) {
+      const len = lengths[g * per + s];
+      for (let t = 0; t < seqLen; t++) m.fill(0, (s * seqLen + t) * n + s * seqLen, (s * seqLen + t) * n + s * seqLen + len);
+    }
     return m;
   });
   const scale = 1 / Math.sqrt(q.shape[1]);
   const f = customGradient((qIn: tf.Tensor, kIn: tf.Tensor, vIn: tf.Tensor, save: tf.GradSaveFunc) => {
-    const qBlocks = splitRows(qIn as tf.Tensor2D, blocks);                          // [T, d] each
+    const qBlocks = splitRows(qIn as tf.Tensor2D, blocks);                          // [n, d] each
     const kBlocks = splitRows(kIn as tf.Tensor2D, blocks);
-    const vBlocks = splitRows(vIn as tf.Tensor2D, blocks);                          // [T, dv]
+    const vBlocks = splitRows(vIn as tf.Tensor2D, blocks);                          // [n, dv]
     const probs: tf.Tensor2D[] = [];
     const outs: tf.Tensor2D[] = [];
     for (let b = 0; b < blocks; b++) {
-      const scores = tf.add(tf.mul(tf.matMul(qBlocks[b], transpose2d(kBlocks[b])), scale), tf.tensor2d(masks[b], [1, seqLen]));
-      const p = tf.softmax(scores) as tf.Tensor2D;                                  // [T, T]
+      const scores = tf.add(tf.mul(tf.matMul(qBlocks[b], transpose2d(kBlocks[b])), scale), tf.tensor2d(masks[b], [n, n]));
+      const p = tf.softmax(scores) as tf.Tensor2D;                                  // [n, n]
       probs.push(p);
       outs.push(tf.matMul(p, vBlocks[b]));
     }
     save([qIn, kIn, vIn, ...probs]);
     return {
-      value: tf.concat(outs, 0) as tf.Tensor2D,
+      value: (blocks === 1 ? outs[0] : tf.concat(outs, 0)) as tf.Tensor2D,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sq, sk, sv] = saved.slice(0, 3).map((x) => splitRows(x as tf.Tensor2D, blocks));
         const p = saved.slice(3) as tf.Tensor2D[];
@@ -149,7 +170,8 @@ export function maskedAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, 
           dk.push(tf.matMul(transpose2d(ds), sq[b]));
           dv.push(tf.matMul(transpose2d(p[b]), dyBlocks[b]));
         }
-        return [tf.concat(dq, 0), tf.concat(dk, 0), tf.concat(dv, 0)];
+        const join = (xs: tf.Tensor2D[]) => (blocks === 1 ? xs[0] : tf.concat(xs, 0));
+        return [join(dq), join(dk), join(dv)];
       },
     };
   });
