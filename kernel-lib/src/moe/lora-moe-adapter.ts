@@ -145,6 +145,13 @@ export class LoraMoeAdapter {
    * The model as the trainer should see it: same forward; `trainableParams()`
    * = experts and routers; `loss` = language-model loss plus the auxiliary
    * losses; `routingStats()` = the routing of the latest training step.
+   * Checkpoints written through it hold the experts and routers; the expert
+   * memory queues and the contrastive token sampler are not checkpointed, so
+   * a resumed run refills its queues and is not bit-identical to an
+   * uninterrupted one (with `contrastive_loss_coef: 0` it is).
+   *
+   * @example
+   * await trainModel(moe.trainingModel(), adamW(), examples, { steps: 40, batchSize: 4, seqLen: 64, lr: 2e-3 });
    */
   trainingModel(): LoraMoeTrainingModel {
     const view = adapterTrainingView(this.model, this) as LoraMoeTrainingModel;
