@@ -7,7 +7,7 @@ import { initBackend } from '../../kernel-lib/src/backend/select-backend';
 import { collate } from '../../kernel-lib/src/data/batching';
 import type { SftExample } from '../../kernel-lib/src/data/sft-examples';
 import { writeSafetensors } from '../../kernel-lib/src/io/safetensors';
-import { loraMoE } from '../../kernel-lib/src/moe/lora-moe-adapter';
+import { attachedLoraMoE, loraMoE } from '../../kernel-lib/src/moe/lora-moe-adapter';
 import { LORA_MOE_CONFIG_FILE, LORA_MOE_WEIGHTS_FILE, loadLoraMoE, loraMoeTensorsToSave, saveLoraMoE } from '../../kernel-lib/src/moe/moe-io';
 import { adamW } from '../../kernel-lib/src/optim/adamw';
 import { trainModel } from '../../kernel-lib/src/train/trainer';
@@ -75,6 +75,22 @@ describe('LoRA-MoE training', () => {
     expect(Math.max(...Array.from(withAux.grads[router.name].dataSync()).map(Math.abs))).toBeGreaterThan(1e-6);
     moe.unload();
     model.dispose();
+  });
+
+  it('resumes from a checkpoint written through the training view exactly (contrastive loss off: no queue state)', async () => {
+    const examples = patternExamples(16, 12, 5);
+    const options = { num_experts: 3, top_k: 2, r: 2, target_modules: ['up_proj'], contrastive_loss_coef: 0, seed: 4 };
+    const train = { batchSize: 4, seqLen: 12, lr: 1e-2, scheduler: 'constant' as const, seed: 3, progress: false };
+    const straight = tinyModel(6);
+    const whole = await trainModel(loraMoE(straight, options).trainingModel(), adamW(), examples, { ...train, steps: 4 });
+    const first = tinyModel(6);
+    const out = path.join(tmp, 'resume');
+    await trainModel(loraMoE(first, options).trainingModel(), adamW(), examples, { ...train, steps: 2, saveEvery: 2, outDir: out });
+    const second = tinyModel(6);
+    const resumed = await trainModel(loraMoE(second, options).trainingModel(), adamW(), examples, { ...train, steps: 4, resumeFrom: out });
+    expect(resumed.log.map((r) => r.loss)).toEqual(whole.log.map((r) => r.loss));
+    expect(Array.from(logits(second))).toEqual(Array.from(logits(straight)));
+    for (const m of [straight, first, second]) { attachedLoraMoE(m)!.unload(); m.dispose(); }
   });
 
   it('saves per-expert tensors and a config; loading onto a fresh model gives the same outputs', async () => {
