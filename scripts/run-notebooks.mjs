@@ -41,11 +41,11 @@ export const NOTEBOOKS = [
   { name: '01-quick-start', budgetS: 60 },
   { name: '02-data', budgetS: 60 },
   { name: '03-galore-vs-lora-vs-full', budgetS: 150 },
-  { name: '04-memory', budgetS: 45 },
+  { name: '04-memory', budgetS: 120 },
   { name: '05-inside-galore', budgetS: 120 },
   { name: '06-metrics', budgetS: 30 },
   { name: '07-lora-moe', budgetS: 120 },
-  { name: '08-adapter-heads', budgetS: 120 },
+  { name: '08-adapter-heads', budgetS: 150 },
   { name: '09-multimodal-peft', budgetS: 150 },
 ];
 
