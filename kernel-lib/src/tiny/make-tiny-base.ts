@@ -116,7 +116,7 @@ export async function makeTinyBase(o: MakeTinyBaseOptions = {}): Promise<string>
       `${epochs.toFixed(1)} epochs, seed ${seed}); training loss ${res.log[0].loss.toFixed(3)} -> ${finalLoss.toFixed(3)} (mean of the last ${tail.length} steps); ` +
       `mean NLL of the validation split's answers (as chats, never trained on) ${nllBefore.toFixed(3)} -> ${nllAfter.toFixed(3)}.`,
     '',
-    'No validation or test text is used; the corpus is checked for long overlaps with those splits before training.',
+    'No validation or test text is trained on (the validation answers only measure the NLL above); the corpus is checked for long overlaps with those splits before training.',
     'It exists so that everything runs on a laptop CPU in minutes and fine-tuning starts from a model that already writes',
     'domain sentences; it is not a useful medical model, and nothing it writes is medical advice.',
     '',
