@@ -57,6 +57,14 @@ describe('VQA training and decoding', () => {
     });
   });
 
+  it('an answer that ends at once is the empty string (the tokenizer is not asked to decode nothing)', () => {
+    const vlm = tinyVlm(2);
+    const [e] = toyExamples(vlm, 1, 5);
+    const first = tf.tidy(() => tf.argMax(vlm.logitsAt(vlm.hiddenStates(e.pixels, e.promptIds, 1, e.promptIds.length), [vlm.imageTokens + e.promptIds.length - 1]), 1).dataSync()[0]);
+    const strict = { imEndId: first, decode: (ids: ArrayLike<number>) => { if (ids.length === 0) throw new Error('empty'); return 'x'; } } as unknown as Qwen2Tokenizer;
+    expect(generateAnswers(vlm, strict, [e])).toEqual(['']);
+  });
+
   it('a configuration run trains, scores and then restores the model exactly', async () => {
     const vlm = tinyVlm(3);
     const examples = toyExamples(vlm, 24, 7);

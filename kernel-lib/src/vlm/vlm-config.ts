@@ -161,10 +161,11 @@ export function vlmWeightShapes(cfg: VlmConfig, decoderHidden: number): Map<stri
 /**
  * Seeded initial weights of the vision tower and projector: unit norms, zero
  * biases, normal(0, 1/sqrt(fan-in)) for the patch embedding and the
- * projector's first layer, normal(0, initializerRange) for everything else
- * (the position embedding too: patch content then dominates the image
- * tokens; where a patch sits still shows in which token, and which slot of
- * a merged token, carries it).
+ * projector's first layer, normal(0, 0.2) for the position embedding (small
+ * enough that patch content dominates the features, large enough that the
+ * encoder knows where each patch sits: with 0.02, as ViT initialises it,
+ * the side of a lesion was learned several times slower), and
+ * normal(0, initializerRange) for everything else.
  *
  * @example
  * const weights = initVlmWeights(defaultVlmConfig(), 128, 7);
@@ -181,7 +182,7 @@ export function initVlmWeights(cfg: VlmConfig, decoderHidden: number, seed: numb
       const fanIn = shape[shape.length - 1];
       const sd = name === 'vision_tower.patch_embedding.weight' || name === 'multi_modal_projector.linear_1.weight'
         ? 1 / Math.sqrt(fanIn)
-        : std;
+        : name === 'vision_tower.position_embedding' ? 0.2 : std;
       for (let i = 0; i < size; i++) data[i] = rng.normal() * sd;
     }
     out.set(name, { shape, data });

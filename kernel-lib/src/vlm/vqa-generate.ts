@@ -69,7 +69,8 @@ export function generateAnswers(vlm: VisionLanguageModel, tokenizer: Qwen2Tokeni
       } finally {
         disposeDecoderCache(cache);
       }
-      idx.forEach((i, k) => { out[i] = tokenizer.decode(tokens[k], { skipSpecialTokens: true }).trim(); });
+      // an immediate <|im_end|> is an empty answer (Qwen2Tokenizer.decode rejects an empty list)
+      idx.forEach((i, k) => { out[i] = tokens[k].length ? tokenizer.decode(tokens[k], { skipSpecialTokens: true }).trim() : ''; });
     }
   }
   return out;
