@@ -18,7 +18,12 @@ import type { Projection } from '../model/attention';
 /** The three parts of the model a method can be applied to. */
 export type ModelPart = 'vision' | 'projector' | 'language';
 
-/** All parts, in forward order. */
+/**
+ * All parts, in forward order.
+ *
+ * @example
+ * vlm.setTrainableParts(MODEL_PARTS); // everything trains
+ */
 export const MODEL_PARTS: readonly ModelPart[] = ['vision', 'projector', 'language'];
 
 /**

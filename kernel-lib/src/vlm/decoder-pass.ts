@@ -45,7 +45,13 @@ export function newDecoderCache(lm: Qwen2ForCausalLM, batch: number): DecoderCac
   return { batch, length: 0, keys: new Array(n).fill(null), values: new Array(n).fill(null) };
 }
 
-/** Free a cache's tensors. */
+/**
+ * Free a cache's tensors.
+ *
+ * @example
+ * const cache = newDecoderCache(lm, 8);
+ * try { decoderHiddenStates(lm, embeds, 8, 20, hooks, cache); } finally { disposeDecoderCache(cache); }
+ */
 export function disposeDecoderCache(cache: DecoderCache): void {
   for (const t of [...cache.keys, ...cache.values]) t?.dispose();
   cache.keys.fill(null);
@@ -56,6 +62,9 @@ export function disposeDecoderCache(cache: DecoderCache): void {
 /**
  * A decoder module's computation: the hooks around the module's base linear
  * (or around the `loraAdapter` layer attached to the decoder, if any).
+ *
+ * @example
+ * const q = decoderProjection(vlm.language, vlm.hooks, 'model.layers.0.self_attn.q_proj')(x); // [N, 128]
  */
 export function decoderProjection(lm: Qwen2ForCausalLM, hooks: AdapterHooks, moduleName: string): Projection {
   const adapter = attachedAdapter(lm);

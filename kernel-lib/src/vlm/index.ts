@@ -9,8 +9,10 @@
  * const { model: lm, tokenizer } = await loadPretrained(tinyBasePath());
  * const vlm = new VisionLanguageModel(defaultVlmConfig(), lm, { seed: 7 });
  * const dir = syntheticMedVqaPath();
- * const train = buildVqaExamples(readSlakeJson(`${dir}/train.json`, `${dir}/imgs`), tokenizer!, vlm.config.vision);
- * const row = await runVqaConfiguration(vlm, tokenizer!, train, test, { method: 'lora', parts: ['vision'] }, { steps: 40, batchSize: 16, lr: 3e-3 });
+ * const read = (split: string) => buildVqaExamples(readSlakeJson(`${dir}/${split}.json`, `${dir}/imgs`), tokenizer!, vlm.config.vision);
+ * const row = await runVqaConfiguration(vlm, tokenizer!, read('train'), read('test'), { method: 'lora', parts: ['vision'] },
+ *   { steps: 40, batchSize: 16, lr: 5e-3, padId: tokenizer!.padTokenId });
+ * console.log(row.parameters.line, row.evaluation.scores);
  */
 export { decodeImage, imageFormat, imageInput, loadImageInput, readImageFile, toChannels } from './image-decode';
 export type { ImageFormat, ImageInputOptions, ImagePlanes } from './image-decode';

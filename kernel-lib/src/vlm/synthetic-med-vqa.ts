@@ -68,7 +68,12 @@ interface Template {
 
 const yesNo = (b: boolean) => (b ? 'yes' : 'no');
 
-/** Every template, grouped by fact; closed ones name the choices or ask yes/no. */
+/**
+ * Every template, grouped by fact; closed ones name the choices or ask yes/no.
+ *
+ * @example
+ * SYNTHETIC_QUESTION_TEMPLATES.filter((t) => t.type === 'OPEN').map((t) => t.question);
+ */
 export const SYNTHETIC_QUESTION_TEMPLATES: readonly Template[] = [
   { fact: 'side', type: 'CLOSED', content: 'Position', question: 'Is the lesion on the left or right?', answer: (f) => f.side },
   { fact: 'side', type: 'CLOSED', content: 'Position', question: 'Is the lesion on the left?', answer: (f) => yesNo(f.side === 'left') },
@@ -147,7 +152,12 @@ export function encodeGrayPng(pixels: Uint8Array, width: number, height: number)
   return PNG.sync.write(png, { colorType: 0, inputColorType: 6, bitDepth: 8 });
 }
 
-/** The JSON text of a split (one record per line inside the array, so errors can name lines). */
+/**
+ * The JSON text of a split (one record per line inside the array, so errors can name lines).
+ *
+ * @example
+ * fs.writeFileSync('train.json', slakeJsonText(generateSyntheticMedVqa().train));
+ */
 export function slakeJsonText(rows: readonly SlakeRow[]): string {
   return `[\n${rows.map((r) => `  ${JSON.stringify(r)}`).join(',\n')}\n]\n`;
 }

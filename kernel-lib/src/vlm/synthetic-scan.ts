@@ -22,9 +22,19 @@ export interface ScanFacts {
   fracture: boolean;
 }
 
-/** Intensity bands (before noise of at most `SCAN_NOISE`). */
+/**
+ * Intensity bands (before noise of at most `SCAN_NOISE`).
+ *
+ * @example
+ * const lesionPixels = [...pixels].filter((v) => Math.abs(v - SCAN_LEVELS.lesion) <= SCAN_NOISE).length;
+ */
 export const SCAN_LEVELS = { background: 12, fracture: 40, body: 76, nodule: 150, lesion: 225 } as const;
-/** Largest absolute noise added to a pixel. */
+/**
+ * Largest absolute noise added to a pixel.
+ *
+ * @example
+ * SCAN_LEVELS.body + SCAN_NOISE < SCAN_LEVELS.nodule - SCAN_NOISE; // true: the bands never overlap
+ */
 export const SCAN_NOISE = 3;
 
 /** Pixel (x, y) of a size x size image. */

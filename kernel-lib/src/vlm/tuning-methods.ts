@@ -18,7 +18,12 @@ import { paramPart, VisionLanguageModel, VlmAdapter } from './vlm-model';
 /** The methods compared in the multimodal notebook. */
 export type TuningMethod = 'full' | 'galore' | 'lora' | 'ia3' | 'prefix' | 'p-tuning-v2';
 
-/** All methods, parameter-efficient ones last. */
+/**
+ * All methods, parameter-efficient ones last.
+ *
+ * @example
+ * TUNING_METHODS.filter((m) => m !== 'galore').map((m) => applyTuning(vlm, { method: m, parts: ['language'] })); // undo each before the next
+ */
 export const TUNING_METHODS: readonly TuningMethod[] = ['full', 'galore', 'lora', 'ia3', 'prefix', 'p-tuning-v2'];
 
 /** A configuration: which method on which parts, with the method's knobs. */

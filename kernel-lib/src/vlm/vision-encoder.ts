@@ -73,6 +73,9 @@ export interface VisionWeights {
 
 /**
  * The module's computation through the hooks: its weight and bias, then any replacement / wrappers.
+ *
+ * @example
+ * const y = hookedLinear(vlm, 'vision_tower.layers.0.mlp.fc1')(x); // [N, 96]
  */
 export function hookedLinear(w: VisionWeights, moduleName: string): Projection {
   const weight = w.weight(`${moduleName}.weight`) as tf.Tensor2D;

@@ -87,7 +87,12 @@ export function imageTokenCount(cfg: VlmConfig): number {
   return patchCount(cfg.vision) / (m * m);
 }
 
-/** Throws a clear error when a vision config cannot work. */
+/**
+ * Throws a clear error when a vision config cannot work.
+ *
+ * @example
+ * validateVisionConfig({ ...defaultVlmConfig().vision, patchSize: 5 }); // throws: imageSize 32 is not a multiple of patchSize 5
+ */
 export function validateVisionConfig(v: VisionConfig): void {
   const problems: string[] = [];
   for (const k of ['imageSize', 'patchSize', 'channels', 'hiddenSize', 'numLayers', 'numHeads', 'intermediateSize'] as const) {
@@ -100,7 +105,12 @@ export function validateVisionConfig(v: VisionConfig): void {
   if (problems.length) throw new Error(`vision config: ${problems.join('; ')}`);
 }
 
-/** Throws a clear error when a projector config does not fit the vision config. */
+/**
+ * Throws a clear error when a projector config does not fit the vision config.
+ *
+ * @example
+ * validateProjectorConfig(defaultVlmConfig({ patchSize: 16 }, { mergeSize: 4 })); // throws: mergeSize 4 does not divide the 2 x 2 patch grid
+ */
 export function validateProjectorConfig(cfg: VlmConfig): void {
   const m = cfg.projector.mergeSize ?? 1;
   const grid = cfg.vision.imageSize / cfg.vision.patchSize;
@@ -111,7 +121,12 @@ export function validateProjectorConfig(cfg: VlmConfig): void {
   }
 }
 
-/** The linear modules of one vision encoder layer. */
+/**
+ * The linear modules of one vision encoder layer.
+ *
+ * @example
+ * VISION_LINEAR_MODULES.map((m) => `vision_tower.layers.0.${m}`);
+ */
 export const VISION_LINEAR_MODULES = ['self_attn.q_proj', 'self_attn.k_proj', 'self_attn.v_proj', 'self_attn.out_proj', 'mlp.fc1', 'mlp.fc2'] as const;
 
 /**
