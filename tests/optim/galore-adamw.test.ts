@@ -296,3 +296,44 @@ it('8-bit GaLore states stay within a stated error of 32-bit on a least-squares 
   // 2 bytes each plus one float32 absmax per 256-value block (2 blocks) per moment in 8 bits
   expect(r32.bytes - r8.bytes).toBe(384 * 8 - (384 * 2 + 2 * 2 * 4));
 });
+
+describe('in-place update of large weights (wasm)', () => {
+  for (const [shape, proj] of [[[300, 40], 'std'], [[40, 300], 'std'], [[120, 90], 'full']] as const) {
+    it(`gives the same weights as the whole-tensor update (${shape.join('x')}, ${proj}, with weight decay)`, () => {
+      const run = (inPlaceMinSize: number) => {
+        const init = tf.randomNormal([...shape], 0, 1, 'float32', 5);
+        const v = tf.variable(init);
+        init.dispose(); // the variable owns its buffer, as a model's weights do
+        const p = { name: 'model.embed_tokens.weight', variable: v };
+        const opt = new GaLoreAdamW({ rank: 6, proj_type: proj, stateBits: 8, weight_decay: 0.1, target: ['embed_tokens'], inPlaceMinSize, onWarning: () => undefined });
+        for (let s = 0; s < 3; s++) {
+          const g = tf.randomNormal([...shape], 0, 1, 'float32', 10 + s);
+          const buffer = v.dataId;
+          opt.stepParam(p, g, 1e-2);
+          expect(v.dataId === buffer).toBe(inPlaceMinSize === 1); // in place: the same buffer, rewritten
+          g.dispose();
+        }
+        const out = v.dataSync().slice();
+        opt.dispose(); v.dispose();
+        return out;
+      };
+      const inPlace = run(1);
+      const whole = run(Number.MAX_SAFE_INTEGER);
+      let d = 0;
+      for (let i = 0; i < whole.length; i++) d = Math.max(d, Math.abs(inPlace[i] - whole[i]));
+      expect(d).toBeLessThan(1e-6);
+      expect(Array.from(inPlace.slice(0, 5))).not.toEqual(Array.from(tf.randomNormal([...shape], 0, 1, 'float32', 5).dataSync().slice(0, 5)));
+    });
+  }
+
+  it('never writes into a buffer another tensor shares', () => {
+    const v = tf.variable(tf.randomNormal([64, 32], 0, 1, 'float32', 1));
+    const alias = tf.clone(v); // shares the buffer on wasm until one of them changes
+    const before = alias.dataSync().slice();
+    const opt = new GaLoreAdamW({ rank: 4, target: ['embed_tokens'], inPlaceMinSize: 1, onWarning: () => undefined });
+    opt.stepParam({ name: 'model.embed_tokens.weight', variable: v }, tf.randomNormal([64, 32], 0, 1, 'float32', 2), 1e-2);
+    expect(Array.from(alias.dataSync())).toEqual(Array.from(before));
+    expect(Array.from(v.dataSync())).not.toEqual(Array.from(before));
+    opt.dispose(); v.dispose(); alias.dispose();
+  });
+});

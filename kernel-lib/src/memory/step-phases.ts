@@ -15,7 +15,10 @@
  *                            q = the low-rank moments' elements: the
  *                            projected-back update and its scaled copy, then
  *                            the scaled copy and the new weight, beside the
- *                            low-rank direction (and, float32, the new moments)
+ *                            low-rank direction (and, float32, the new moments);
+ *                            weights of 2^20 elements or more are updated in
+ *                            place a block of 2^20 at a time (wasm): 2 q + 5
+ *                            blocks
  * The gradient being stepped is counted with the gradients.
  *
  * Activation checkpointing (train/checkpointed-gradients.ts), N = B T
@@ -34,6 +37,11 @@
  * plus, in every phase, the weights and the optimizer states.
  */
 import { FLOAT32_BYTES, numel } from './optimizer-state-bytes';
+
+/** GaLore updates weights of at least this many elements in place (`inPlaceMinSize`'s default). */
+const IN_PLACE_MIN_ELEMENTS = 2 ** 20;
+/** Elements per block of an in-place update. */
+const IN_PLACE_BLOCK = 2 ** 20;
 
 /** What the optimizer holds for one weight (the ledger row's `stateKind` and shapes). */
 export interface SteppedWeight {
@@ -55,8 +63,14 @@ export function optimizerStepWorkspaceBytes(w: SteppedWeight): number {
   switch (w.stateKind) {
     case 'adamw': return FLOAT32_BYTES * 13 * p;
     case 'adamw8bit': return FLOAT32_BYTES * 3 * p;
-    case 'galore': return FLOAT32_BYTES * (2 * p + 3 * numel(w.moments ?? w.shape));
-    case 'galore8bit': return FLOAT32_BYTES * (2 * p + numel(w.moments ?? w.shape));
+    case 'galore':
+    case 'galore8bit': {
+      const q = numel(w.moments ?? w.shape);
+      // large weights are updated in place, a block of 2^20 elements at a time (wasm): the
+      // projected gradient and the direction, and ~5 blocks of temporaries
+      if (p >= IN_PLACE_MIN_ELEMENTS) return FLOAT32_BYTES * (2 * q + 5 * Math.min(p, IN_PLACE_BLOCK));
+      return FLOAT32_BYTES * (2 * p + (w.stateKind === 'galore' ? 3 : 1) * q);
+    }
     default: return 0;
   }
 }

@@ -19,7 +19,7 @@
  * up to float32 rounding (tests/model/chunked-lm-loss.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { customGradient, gradientWanted, hostView, transpose2d, weightGradientFor } from './primitives';
+import { customGradient, gradientWanted, hostView, sliceRows, transpose2d, weightGradientFor } from './primitives';
 
 /** What the forward pass keeps for the backward pass. */
 export interface ChunkedLossForward {
@@ -43,9 +43,9 @@ function checkChunk(chunk: number): void {
   if (!(Number.isInteger(chunk) && chunk >= 1)) throw new Error(`chunked loss: the vocabulary chunk must be a positive integer, got ${chunk}`);
 }
 
-/** Rows [start, start + size) of W, as a new [size, d] tensor (a contiguous copy). */
+/** Rows [start, start + size) of W, as a new [size, d] tensor (a copy of those rows only). */
 function rowsOf(w: tf.Tensor2D, start: number, size: number): tf.Tensor2D {
-  return tf.slice(w, [start, 0], [size, w.shape[1]]);
+  return sliceRows(w, start, size);
 }
 
 /**

@@ -78,6 +78,55 @@ export function hostView(x: tf.Tensor): Float32Array {
 }
 
 /**
+ * Sum of squares of a tensor's values, as a number. On wasm it reads the
+ * values in place (no temporary the size of the tensor: a squared copy of an
+ * embedding's gradient is 0.5 GB) and sums in float64; elsewhere
+ * `sum(square(x))`.
+ *
+ * @example
+ * squaredNorm(tf.tensor1d([3, 4])); // 25
+ */
+export function squaredNorm(x: tf.Tensor): number {
+  if (tf.getBackend() === 'wasm' && x.dtype === 'float32') {
+    const v = hostView(x);
+    let s = 0;
+    for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+    return s;
+  }
+  return tf.tidy(() => tf.sum(tf.square(x)).dataSync()[0]);
+}
+
+/**
+ * Whether `w`'s values can be overwritten in place: the wasm backend, and no
+ * other tensor shares its buffer. Lets an optimizer update a large weight
+ * block by block instead of building a second copy of it.
+ */
+export function writableInPlace(w: tf.Tensor): boolean {
+  if (tf.getBackend() !== 'wasm' || w.dtype !== 'float32') return false;
+  const backend = tf.backend() as unknown as { refCount?: (id: object) => number; typedArrayFromHeap?: unknown };
+  return typeof backend.refCount === 'function' && typeof backend.typedArrayFromHeap === 'function' && backend.refCount(w.dataId) === 1;
+}
+
+/**
+ * Rows [start, start + n) of x [rows, cols] as a new [n, cols] tensor. On
+ * wasm it copies just those rows (the backend's Slice reads the whole source
+ * first: slicing 4 MB out of a 0.5 GB embedding copied all of it); elsewhere
+ * `tf.slice`.
+ *
+ * @example
+ * const middle = sliceRows(tf.tensor2d([[1], [2], [3]]), 1, 1); // [[2]]
+ */
+export function sliceRows(x: tf.Tensor2D, start: number, n: number): tf.Tensor2D {
+  const [rows, cols] = x.shape;
+  if (!(start >= 0 && n >= 0 && start + n <= rows)) throw new Error(`sliceRows: rows [${start}, ${start + n}) outside [0, ${rows})`);
+  if (tf.getBackend() === 'wasm' && x.dtype === 'float32') {
+    // copied out of the heap before the new tensor is allocated (an allocation may move the heap)
+    return tf.tensor2d(hostView(x).slice(start * cols, (start + n) * cols), [n, cols]);
+  }
+  return tf.slice(x, [start, 0], [n, cols]);
+}
+
+/**
  * Split x [parts * n, m] into `parts` tensors [n, m] of consecutive rows,
  * reading x once (tf.split on wasm copies all of x for every piece).
  *

@@ -8,6 +8,10 @@ import { GaLoreProjector, ProjectionSide } from './galore-projector';
 import { Optimizer, OptimizerSnapshot, StateTensor, TrainableParam, decaysByDefault } from './optimizer';
 import { matchesGaloreTarget } from './param-groups';
 import { SubspaceStats } from './subspace-stats';
+import { hostView, sliceRows, writableInPlace } from '../model/primitives';
+
+/** Elements per block of an in-place update (4 MB of float32). */
+const IN_PLACE_BLOCK_ELEMENTS = 2 ** 20;
 
 interface ParamState {
   /** Steps taken; schedules refreshes (galore-torch's state["step"]). */
@@ -136,9 +140,14 @@ export class GaLoreAdamW implements Optimizer {
     const stepSize = (lr * Math.sqrt(1 - b2 ** s.momentStep)) / (1 - b1 ** s.momentStep);
     const dir = s.moments.direction(low, b1, b2, o.eps, 1);
     if (low !== grad) low.dispose();
+    const wd = this.decayFilter(param.name) ? o.weight_decay : 0;
+    if (s.projector && param.variable.size >= o.inPlaceMinSize && writableInPlace(param.variable)) {
+      this.updateInPlace(param.variable as unknown as tf.Tensor2D, s.projector, dir, stepSize, lr * wd);
+      dir.dispose();
+      return;
+    }
     const update = s.projector ? s.projector.projectBack(dir) : dir;
     if (update !== dir) dir.dispose();
-    const wd = this.decayFilter(param.name) ? o.weight_decay : 0;
     // p - stepSize u, then p + p (-lr wd), as galore-torch; every full-size temporary is freed as
     // soon as the next exists, so an embedding's step holds two of them at a time, not four
     const scaled = tf.mul(update, stepSize);
@@ -153,6 +162,27 @@ export class GaLoreAdamW implements Optimizer {
     }
     param.variable.assign(next);
     next.dispose();
+  }
+
+  /**
+   * w <- w - stepSize * projectBack(dir), then w <- w + w (-decay), a block of
+   * rows at a time, written into the weight's own buffer: the same operations
+   * as the whole-tensor update, without its full-size temporaries.
+   */
+  private updateInPlace(w: tf.Tensor2D, projector: GaLoreProjector, dir: tf.Tensor, stepSize: number, decay: number): void {
+    const [m, n] = w.shape;
+    const rows = Math.max(1, Math.floor(IN_PLACE_BLOCK_ELEMENTS / n));
+    for (let a = 0; a < m; a += rows) {
+      const b = Math.min(m, a + rows);
+      const next = tf.tidy(() => {
+        const u = projector.projectBackRows(dir, a, b);
+        let p = tf.sub(sliceRows(w, a, b - a), tf.mul(u, stepSize));
+        if (decay > 0) p = tf.add(p, tf.mul(p, -decay));
+        return p;
+      });
+      hostView(w).set(hostView(next), a * n); // views taken after the last allocation (the heap may have moved)
+      next.dispose();
+    }
   }
 
   /** The latest subspace statistics of every projected weight, by name. */

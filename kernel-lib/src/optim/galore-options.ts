@@ -70,6 +70,13 @@ export interface GaLoreAdamWOptions {
   /** Tensors (low-rank moments included) with fewer values keep float32 moments (default 4096, bitsandbytes). */
   min8bitSize?: number;
   /**
+   * Projected weights with at least this many elements are updated in place,
+   * block by block (wasm only), instead of through a full-size update and a
+   * new copy of the weight; default 2^20. Same result, far fewer large
+   * temporaries (an embedding's update is 0.5 GB).
+   */
+  inPlaceMinSize?: number;
+  /**
    * Update rule for parameters GaLore does not project: 'pytorch' (default:
    * torch.optim.AdamW, via `adamW` / `adamW8bit`) or 'galore-torch' (the same
    * rule as GaLore weights without projection, which is what LLaMA-Factory
@@ -102,6 +109,7 @@ export interface ResolvedGaLoreOptions {
   stateBits: 8 | 32;
   blockSize: BlockSize;
   min8bitSize: number;
+  inPlaceMinSize: number;
   untargetedRule: 'pytorch' | 'galore-torch';
   seed: number;
   statsTopK: number;
@@ -139,6 +147,7 @@ export function resolveGaLoreOptions(o: GaLoreAdamWOptions = {}): ResolvedGaLore
     stateBits: o.stateBits ?? 32,
     blockSize: o.blockSize ?? 256,
     min8bitSize: o.min8bitSize ?? 4096,
+    inPlaceMinSize: o.inPlaceMinSize ?? 2 ** 20,
     untargetedRule: o.untargetedRule ?? 'pytorch',
     seed: o.seed ?? 0,
     statsTopK: o.statsTopK ?? 8,
@@ -161,6 +170,7 @@ export function resolveGaLoreOptions(o: GaLoreAdamWOptions = {}): ResolvedGaLore
   if (r.stateBits !== 8 && r.stateBits !== 32) fail(`stateBits must be 8 or 32, got ${String(r.stateBits)}`);
   if (!(BLOCK_SIZES as readonly number[]).includes(r.blockSize)) fail(`blockSize must be ${BLOCK_SIZES.join(' or ')}, got ${r.blockSize}`);
   if (!(r.min8bitSize >= 0)) fail(`min8bitSize must be >= 0, got ${r.min8bitSize}`);
+  if (!(r.inPlaceMinSize >= 1)) fail(`inPlaceMinSize must be >= 1, got ${r.inPlaceMinSize}`);
   if (r.untargetedRule !== 'pytorch' && r.untargetedRule !== 'galore-torch') {
     fail(`untargetedRule must be "pytorch" or "galore-torch", got "${String(r.untargetedRule)}"`);
   }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { sliceRows } from '../model/primitives';
 import { RandomizedSvdOptions } from '../linalg/randomized-svd';
 import { SingularSide, SvdMethod } from '../linalg/svd-types';
 import { truncatedSvd } from '../linalg/truncated-svd';
@@ -177,6 +178,23 @@ export class GaLoreProjector {
     const scaled = tf.mul(x, this.config.scale);
     if (x !== low) x.dispose();
     return scaled;
+  }
+
+  /**
+   * Rows [start, end) of `projectBack(low)`, from those rows alone: U[start:end] x
+   * (left), x[start:end] Vt (right), U[start:end] x Vt (full), times `scale`.
+   * New tensor.
+   */
+  projectBackRows(low: tf.Tensor, start: number, end: number): tf.Tensor2D {
+    this.requireBasis();
+    return tf.tidy(() => {
+      const n = end - start;
+      let x: tf.Tensor2D;
+      if (this.left) x = tf.matMul(sliceRows(this.left, start, n), low as tf.Tensor2D);
+      else x = sliceRows(low as tf.Tensor2D, start, n);
+      if (this.right) x = tf.matMul(x, this.right);
+      return tf.mul(x, this.config.scale);
+    });
   }
 
   /** Bytes held by the basis. */

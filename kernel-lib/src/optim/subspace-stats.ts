@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { squaredNorm } from '../model/primitives';
 
 /**
  * What telemetry records about one GaLore weight at one subspace refresh.
@@ -52,6 +53,7 @@ export function subspaceOverlap(innerProducts: tf.Tensor): number {
  * energyFraction(tf.tensor2d([[3, 4]]), tf.tensor2d([[3]])); // 9 / 25 = 0.36
  */
 export function energyFraction(grad: tf.Tensor, low: tf.Tensor): number {
-  const [g, l] = tf.tidy(() => [tf.sum(tf.square(grad)).dataSync()[0], tf.sum(tf.square(low)).dataSync()[0]]);
+  const g = squaredNorm(grad);
+  const l = squaredNorm(low);
   return g > 0 ? l / g : 0;
 }

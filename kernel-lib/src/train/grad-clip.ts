@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { squaredNorm } from '../model/primitives';
 
 /**
  * Global L2 norm of all gradients and, when `maxNorm > 0` and the norm
@@ -11,11 +12,9 @@ import * as tf from '@tensorflow/tfjs';
  */
 export function clipGradNorm(grads: Record<string, tf.Tensor>, maxNorm: number): number {
   const names = Object.keys(grads);
-  const norm = Math.sqrt(tf.tidy(() => {
-    let total = 0;
-    for (const n of names) total += tf.sum(tf.square(grads[n])).dataSync()[0];
-    return total;
-  }));
+  let total = 0;
+  for (const n of names) total += squaredNorm(grads[n]); // no squared copy of each gradient
+  const norm = Math.sqrt(total);
   if (maxNorm > 0 && norm > maxNorm) {
     const coef = maxNorm / (norm + 1e-6);
     for (const n of names) {

@@ -12,7 +12,7 @@ import { loadCheckpoint, saveCheckpoint, TrainerState } from './checkpoint';
 import { clipGradNorm } from './grad-clip';
 import { GradientEngine, localGradientEngine } from './gradient-engine';
 import { learningRate, SchedulerName } from './lr-schedule';
-import { setWeightGradientSink } from '../model/primitives';
+import { setWeightGradientSink, squaredNorm } from '../model/primitives';
 import type { TrainableParam } from '../optim/optimizer';
 import { sampleMemory } from './memory-probe';
 import { checkpointedGradientEngine } from './checkpointed-gradients';
@@ -166,7 +166,7 @@ export async function trainModel(
       for (const p of sunk) {
         setWeightGradientSink(p.variable, (g) => {
           fired.add(p.name);
-          sunkSquares += tf.tidy(() => tf.sum(tf.square(g)).dataSync()[0]);
+          sunkSquares += squaredNorm(g);
           optimizer.stepParam(p, g, currentLr);
         });
       }
