@@ -180,7 +180,7 @@ export class TelemetryDashboard extends Widget implements IRenderMime.IRenderer 
   private readonly lossNode = el('div', 'jp-GaloreLab-chart jp-GaloreLab-lossChart');
   private readonly memoryNode = el('div', 'jp-GaloreLab-chart jp-GaloreLab-memoryChart');
   private readonly throughputNode = el('div', 'jp-GaloreLab-chart jp-GaloreLab-throughputChart');
-  private readonly routingNote = el('div', 'jp-GaloreLab-summary jp-GaloreLab-routingSummary');
+  private readonly routingNote = el('div', 'jp-GaloreLab-routingSummary');
   private readonly expertLoadNode = el('div', 'jp-GaloreLab-chart jp-GaloreLab-expertLoadChart');
   private readonly routingEntropyNode = el('div', 'jp-GaloreLab-chart jp-GaloreLab-routingEntropyChart');
   private message: TelemetryMessage | null = null;

@@ -134,6 +134,10 @@ export * from './reproduce';
 
 // embedded default
 export { tinyBasePath, datasetSplitPath, TINY_BASE_CONFIG } from './tiny/tiny-base';
+export { readGeneralCorpus, generalCorpusPath, parseCorpusMarkdown, GENERAL_CORPUS_LANGUAGES } from './tiny/general-corpus';
+export type { CorpusDocument } from './tiny/general-corpus';
+export { findLongOverlaps } from './tiny/text-overlap';
+export type { OverlapOptions, TextOverlap } from './tiny/text-overlap';
 
 // utilities
 export { seededRandom, seededPermutation } from './util/random';

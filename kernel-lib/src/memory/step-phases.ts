@@ -75,6 +75,24 @@ export function optimizerStepWorkspaceBytes(w: SteppedWeight): number {
   }
 }
 
+/**
+ * Bytes GaLore's subspace refresh of one weight allocates beyond the weight
+ * and its gradient (randomized SVD, sketch of l = min(2 r, m, n) columns):
+ * about 3.1 max(m, n) l floats (the sketch, its orthonormalised copy and a
+ * transposed product), measured on the wasm backend for tall gradients (an
+ * embedding's); 0 for weights GaLore does not project. It happens every
+ * `update_proj_gap` steps, the first step included.
+ *
+ * @example
+ * galoreRefreshWorkspaceBytes({ shape: [151936, 896], stateKind: 'galore8bit', moments: [151936, 128] }, 128);
+ */
+export function galoreRefreshWorkspaceBytes(w: SteppedWeight, rank: number): number {
+  if (w.stateKind !== 'galore' && w.stateKind !== 'galore8bit') return 0;
+  const [m, n] = w.shape;
+  const l = Math.min(2 * rank, m, n);
+  return Math.ceil(FLOAT32_BYTES * 3.1 * Math.max(m, n) * l);
+}
+
 /** The phases of a checkpointed step, in bytes, each beyond weights and optimizer states. */
 export interface CheckpointedPhases {
   /** Recomputing and differentiating one decoder layer (the top one: most inputs alive). */

@@ -113,7 +113,8 @@ export class Qwen2ForCausalLM {
     return (x) => linear(x, w, b);
   }
 
-  private projection(moduleName: string): Projection {
+  /** The computation a linear module runs now: the one set with `setProjection` (an adapter's), else the plain layer. */
+  projection(moduleName: string): Projection {
     return this.projections.get(moduleName) ?? this.baseProjection(moduleName);
   }
 

@@ -68,6 +68,7 @@ export class Qwen2Tokenizer {
 
   /** Text of `ids`; with `skipSpecialTokens` the chat markers are dropped. */
   decode(ids: ArrayLike<number>, options: { skipSpecialTokens?: boolean } = {}): string {
+    if (ids.length === 0) return ''; // a model may stop at once (its first token ends the answer)
     return this.hf.decode(Array.from(ids), { skip_special_tokens: options.skipSpecialTokens ?? false });
   }
 
