@@ -49,7 +49,7 @@ describe('optimizer step temporaries', () => {
   }
 });
 
-it('a GaLore subspace refresh of a tall gradient allocates what the ledger says (within 5%)', () => {
+it('the first GaLore step on a tall gradient (subspace refresh, then the update) allocates what the ledger says (within 5%)', () => {
   const shape = [16384, 896];
   const init = tf.randomNormal(shape, 0, 0.02, 'float32', 1);
   const v = tf.variable(init); init.dispose();
@@ -59,7 +59,8 @@ it('a GaLore subspace refresh of a tall gradient allocates what the ledger says 
   opt.stepParam({ name: 'model.embed_tokens.weight', variable: v }, g, 1e-5); // the first step refreshes the subspace
   const measured = t.peakBytes();
   t.stop();
-  const predicted = galoreRefreshWorkspaceBytes({ shape, stateKind: 'galore8bit', moments: [16384, 128] }, 128);
+  const row = { shape, stateKind: 'galore8bit', moments: [16384, 128] };
+  const predicted = Math.max(galoreRefreshWorkspaceBytes(row, 128), optimizerStepWorkspaceBytes(row));
   expect(Math.abs(measured - predicted) / predicted).toBeLessThan(0.05);
   g.dispose(); opt.dispose(); v.dispose();
 });

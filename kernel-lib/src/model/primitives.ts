@@ -97,17 +97,6 @@ export function squaredNorm(x: tf.Tensor): number {
 }
 
 /**
- * Whether `w`'s values can be overwritten in place: the wasm backend, and no
- * other tensor shares its buffer. Lets an optimizer update a large weight
- * block by block instead of building a second copy of it.
- */
-export function writableInPlace(w: tf.Tensor): boolean {
-  if (tf.getBackend() !== 'wasm' || w.dtype !== 'float32') return false;
-  const backend = tf.backend() as unknown as { refCount?: (id: object) => number; typedArrayFromHeap?: unknown };
-  return typeof backend.refCount === 'function' && typeof backend.typedArrayFromHeap === 'function' && backend.refCount(w.dataId) === 1;
-}
-
-/**
  * Rows [start, start + n) of x [rows, cols] as a new [n, cols] tensor. On
  * wasm it copies just those rows (the backend's Slice reads the whole source
  * first: slicing 4 MB out of a 0.5 GB embedding copied all of it); elsewhere

@@ -8,10 +8,10 @@ import { GaLoreProjector, ProjectionSide } from './galore-projector';
 import { Optimizer, OptimizerSnapshot, StateTensor, TrainableParam, decaysByDefault } from './optimizer';
 import { matchesGaloreTarget } from './param-groups';
 import { SubspaceStats } from './subspace-stats';
-import { hostView, sliceRows, writableInPlace } from '../model/primitives';
+import { sliceRows } from '../model/primitives';
 
-/** Elements per block of an in-place update (4 MB of float32). */
-const IN_PLACE_BLOCK_ELEMENTS = 2 ** 20;
+/** Elements per block of a block-wise update (4 MB of float32). */
+const BLOCK_ELEMENTS = 2 ** 20;
 
 interface ParamState {
   /** Steps taken; schedules refreshes (galore-torch's state["step"]). */
@@ -141,8 +141,8 @@ export class GaLoreAdamW implements Optimizer {
     const dir = s.moments.direction(low, b1, b2, o.eps, 1);
     if (low !== grad) low.dispose();
     const wd = this.decayFilter(param.name) ? o.weight_decay : 0;
-    if (s.projector && param.variable.size >= o.inPlaceMinSize && writableInPlace(param.variable)) {
-      this.updateInPlace(param.variable as unknown as tf.Tensor2D, s.projector, dir, stepSize, lr * wd);
+    if (s.projector && param.variable.size >= o.inPlaceMinSize) {
+      this.updateByBlocks(param.variable, s.projector, dir, stepSize, lr * wd);
       dir.dispose();
       return;
     }
@@ -166,23 +166,31 @@ export class GaLoreAdamW implements Optimizer {
 
   /**
    * w <- w - stepSize * projectBack(dir), then w <- w + w (-decay), a block of
-   * rows at a time, written into the weight's own buffer: the same operations
-   * as the whole-tensor update, without its full-size temporaries.
+   * rows at a time into a host array that becomes the new weight: the same
+   * operations as the whole-tensor update, but the backend holds the old and
+   * the new weight only, never the full-size update and its scaled copy. (The
+   * weight is not rewritten in its own buffer: the wasm backend caches packed
+   * copies of matmul operands by tensor, so a tensor must not change under
+   * its id.)
    */
-  private updateInPlace(w: tf.Tensor2D, projector: GaLoreProjector, dir: tf.Tensor, stepSize: number, decay: number): void {
-    const [m, n] = w.shape;
-    const rows = Math.max(1, Math.floor(IN_PLACE_BLOCK_ELEMENTS / n));
+  private updateByBlocks(w: tf.Variable, projector: GaLoreProjector, dir: tf.Tensor, stepSize: number, decay: number): void {
+    const [m, n] = w.shape as [number, number];
+    const out = new Float32Array(m * n);
+    const rows = Math.max(1, Math.floor(BLOCK_ELEMENTS / n));
     for (let a = 0; a < m; a += rows) {
       const b = Math.min(m, a + rows);
       const next = tf.tidy(() => {
         const u = projector.projectBackRows(dir, a, b);
-        let p = tf.sub(sliceRows(w, a, b - a), tf.mul(u, stepSize));
+        let p = tf.sub(sliceRows(w as unknown as tf.Tensor2D, a, b - a), tf.mul(u, stepSize));
         if (decay > 0) p = tf.add(p, tf.mul(p, -decay));
         return p;
       });
-      hostView(w).set(hostView(next), a * n); // views taken after the last allocation (the heap may have moved)
+      out.set(next.dataSync() as Float32Array, a * n);
       next.dispose();
     }
+    const updated = tf.tensor2d(out, [m, n]);
+    w.assign(updated);
+    updated.dispose();
   }
 
   /** The latest subspace statistics of every projected weight, by name. */

@@ -70,10 +70,10 @@ export interface GaLoreAdamWOptions {
   /** Tensors (low-rank moments included) with fewer values keep float32 moments (default 4096, bitsandbytes). */
   min8bitSize?: number;
   /**
-   * Projected weights with at least this many elements are updated in place,
-   * block by block (wasm only), instead of through a full-size update and a
-   * new copy of the weight; default 2^20. Same result, far fewer large
-   * temporaries (an embedding's update is 0.5 GB).
+   * Projected weights with at least this many elements are updated block by
+   * block into a host array that becomes the new weight, instead of through a
+   * full-size update and its scaled copy on the backend; default 2^24 (an
+   * embedding: its update is 0.5 GB for Qwen2-0.5B). Same result.
    */
   inPlaceMinSize?: number;
   /**
@@ -147,7 +147,7 @@ export function resolveGaLoreOptions(o: GaLoreAdamWOptions = {}): ResolvedGaLore
     stateBits: o.stateBits ?? 32,
     blockSize: o.blockSize ?? 256,
     min8bitSize: o.min8bitSize ?? 4096,
-    inPlaceMinSize: o.inPlaceMinSize ?? 2 ** 20,
+    inPlaceMinSize: o.inPlaceMinSize ?? 2 ** 24,
     untargetedRule: o.untargetedRule ?? 'pytorch',
     seed: o.seed ?? 0,
     statsTopK: o.statsTopK ?? 8,

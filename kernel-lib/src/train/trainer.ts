@@ -151,76 +151,80 @@ export async function trainModel(
   }
   const bar = progressBar(totalSteps, 'train', process.stderr, options.progress ?? displayEnvironment() === 'plain-text');
   const started = Date.now();
-  while (step < totalSteps) {
-    const t0 = Date.now();
-    let lossSum = 0;
-    let tokens = 0;
-    let grads: Record<string, tf.Tensor> = {};
-    let sunkNormSquares = 0;
-    for (let micro = 0; micro < accum; micro++) {
-      const batch = stream.next();
-      tokens += batch.labelledTokens;
-      let sunkSquares = 0;
-      const currentLr = learningRate(schedule, step);
-      const fired = new Set<string>();
-      for (const p of sunk) {
-        setWeightGradientSink(p.variable, (g) => {
-          fired.add(p.name);
-          sunkSquares += squaredNorm(g);
-          optimizer.stepParam(p, g, currentLr);
-        });
+  try {
+    while (step < totalSteps) {
+      const t0 = Date.now();
+      let lossSum = 0;
+      let tokens = 0;
+      let grads: Record<string, tf.Tensor> = {};
+      let sunkNormSquares = 0;
+      for (let micro = 0; micro < accum; micro++) {
+        const batch = stream.next();
+        tokens += batch.labelledTokens;
+        let sunkSquares = 0;
+        const currentLr = learningRate(schedule, step);
+        const fired = new Set<string>();
+        for (const p of sunk) {
+          setWeightGradientSink(p.variable, (g) => {
+            fired.add(p.name);
+            sunkSquares += squaredNorm(g);
+            optimizer.stepParam(p, g, currentLr);
+          });
+        }
+        let computed;
+        try {
+          computed = await engine.compute(batch);
+        } finally {
+          for (const p of sunk) setWeightGradientSink(p.variable, null);
+        }
+        const missed = sunk.filter((p) => !fired.has(p.name));
+        if (missed.length) throw new Error(`layer-wise updates: no gradient reached ${missed.map((p) => p.name).join(', ')}`);
+        const { loss, grads: g } = computed;
+        sunkNormSquares = sunkSquares;
+        lossSum += loss;
+        for (const [name, t] of Object.entries(g)) {
+          if (grads[name]) {
+            const sum = tf.add(grads[name], t);
+            grads[name].dispose(); t.dispose();
+            grads[name] = sum;
+          } else grads[name] = t;
+        }
       }
-      let computed;
-      try {
-        computed = await engine.compute(batch);
-      } finally {
-        for (const p of sunk) setWeightGradientSink(p.variable, null);
+      if (accum > 1) {
+        const scaled: Record<string, tf.Tensor> = {};
+        for (const [n, t] of Object.entries(grads)) { scaled[n] = tf.div(t, accum); t.dispose(); }
+        grads = scaled;
       }
-      const missed = sunk.filter((p) => !fired.has(p.name));
-      if (missed.length) throw new Error(`layer-wise updates: no gradient reached ${missed.map((p) => p.name).join(', ')}`);
-      const { loss, grads: g } = computed;
-      sunkNormSquares = sunkSquares;
-      lossSum += loss;
-      for (const [name, t] of Object.entries(g)) {
-        if (grads[name]) {
-          const sum = tf.add(grads[name], t);
-          grads[name].dispose(); t.dispose();
-          grads[name] = sum;
-        } else grads[name] = t;
+      const gradNorm = layerwise
+        ? Math.sqrt(clipGradNorm(grads, 0) ** 2 + sunkNormSquares)
+        : clipGradNorm(grads, maxGradNorm);
+      const lr = learningRate(schedule, step);
+      optimizer.step(params, grads, lr);
+      const mem = sampleMemory();
+      for (const t of Object.values(grads)) t.dispose();
+      step++;
+      const record: StepRecord = {
+        step, loss: lossSum / accum, lr, grad_norm: gradNorm, time_ms: Date.now() - t0,
+        memory: mem.tensorBytes, ...(mem.wasmHeapBytes !== null ? { wasm_heap: mem.wasmHeapBytes } : {}),
+        tokens, epoch: stream.position.epoch,
+      };
+      if (!Number.isFinite(record.loss)) {
+        throw new Error(`training diverged at step ${step}: loss is ${record.loss} (try a lower --lr or --max-grad-norm)`);
       }
+      log.push(record);
+      if (options.logFile) appendLineDurableSync(options.logFile, JSON.stringify(record));
+      bar.update(step, `loss ${record.loss.toFixed(4)} lr ${lr.toExponential(2)}`);
+      const verdict = await options.onStep?.(record); // a dashboard may hold the run here while paused
+      const saveNow = options.outDir && options.saveEvery && options.saveEvery > 0 && step % options.saveEvery === 0;
+      if (saveNow) {
+        const state: TrainerState = { global_step: step, data_position: { ...stream.position }, log_history: log as unknown as Record<string, unknown>[], options: runOptions };
+        await saveCheckpoint(path.join(options.outDir!, `checkpoint-${step}`), model, optimizer, state);
+      }
+      if (verdict === 'stop') break;
+      await new Promise((r) => setImmediate(r)); // let comms/UI events through between steps
     }
-    if (accum > 1) {
-      const scaled: Record<string, tf.Tensor> = {};
-      for (const [n, t] of Object.entries(grads)) { scaled[n] = tf.div(t, accum); t.dispose(); }
-      grads = scaled;
-    }
-    const gradNorm = layerwise
-      ? Math.sqrt(clipGradNorm(grads, 0) ** 2 + sunkNormSquares)
-      : clipGradNorm(grads, maxGradNorm);
-    const lr = learningRate(schedule, step);
-    optimizer.step(params, grads, lr);
-    const mem = sampleMemory();
-    for (const t of Object.values(grads)) t.dispose();
-    step++;
-    const record: StepRecord = {
-      step, loss: lossSum / accum, lr, grad_norm: gradNorm, time_ms: Date.now() - t0,
-      memory: mem.tensorBytes, ...(mem.wasmHeapBytes !== null ? { wasm_heap: mem.wasmHeapBytes } : {}),
-      tokens, epoch: stream.position.epoch,
-    };
-    if (!Number.isFinite(record.loss)) {
-      throw new Error(`training diverged at step ${step}: loss is ${record.loss} (try a lower --lr or --max-grad-norm)`);
-    }
-    log.push(record);
-    if (options.logFile) appendLineDurableSync(options.logFile, JSON.stringify(record));
-    bar.update(step, `loss ${record.loss.toFixed(4)} lr ${lr.toExponential(2)}`);
-    const verdict = await options.onStep?.(record); // a dashboard may hold the run here while paused
-    const saveNow = options.outDir && options.saveEvery && options.saveEvery > 0 && step % options.saveEvery === 0;
-    if (saveNow) {
-      const state: TrainerState = { global_step: step, data_position: { ...stream.position }, log_history: log as unknown as Record<string, unknown>[], options: runOptions };
-      await saveCheckpoint(path.join(options.outDir!, `checkpoint-${step}`), model, optimizer, state);
-    }
-    if (verdict === 'stop') break;
-    await new Promise((r) => setImmediate(r)); // let comms/UI events through between steps
+  } finally {
+    if (!options.gradientEngine) engine.dispose(); // an engine we made (the checkpointed one keeps a buffer)
   }
   bar.done();
   return { steps: step, log, wallMs: Date.now() - started };
