@@ -75,6 +75,15 @@ export interface WorkspaceOptions {
   vocabChunk?: number;
 }
 
+/** The sizes the formulas use, for batch B and sequence length T. */
+function dimsOf(cfg: Qwen2Config, B: number, T: number): Dims {
+  const D = headDim(cfg);
+  return {
+    N: B * T, B, T, d: cfg.hidden_size, f: cfg.intermediate_size, H: cfg.num_attention_heads, D,
+    kvd: cfg.num_key_value_heads * D, V: cfg.vocab_size,
+  };
+}
+
 /**
  * One decoder layer's backward workspace in bytes (the top layers' form:
  * its input carries a gradient), as `backwardWorkspaceBytes` counts it per
@@ -84,12 +93,7 @@ export interface WorkspaceOptions {
  * layerWorkspaceBytes(cfg, { batchSize: 1, seqLen: 256 });
  */
 export function layerWorkspaceBytes(cfg: Qwen2Config, opts: WorkspaceOptions): number {
-  const { batchSize: B, seqLen: T } = opts;
-  const D = headDim(cfg);
-  const x: Dims = {
-    N: B * T, B, T, d: cfg.hidden_size, f: cfg.intermediate_size, H: cfg.num_attention_heads, D,
-    kvd: cfg.num_key_value_heads * D, V: cfg.vocab_size,
-  };
+  const x = dimsOf(cfg, opts.batchSize, opts.seqLen);
   const lora = opts.lora;
   return FLOAT32_BYTES * layerWorkspace(x, { inputOnPath: true, frozen: Boolean(lora), adapters: lora?.targets ?? [], r: lora?.r ?? 0 });
 }
@@ -159,11 +163,7 @@ const moduleShape = (m: string, d: number, kvd: number, f: number): [number, num
  */
 export function backwardWorkspaceBytes(cfg: Qwen2Config, opts: WorkspaceOptions): number {
   const { batchSize: B, seqLen: T } = opts;
-  const D = headDim(cfg);
-  const x: Dims = {
-    N: B * T, B, T, d: cfg.hidden_size, f: cfg.intermediate_size, H: cfg.num_attention_heads, D,
-    kvd: cfg.num_key_value_heads * D, V: cfg.vocab_size,
-  };
+  const x = dimsOf(cfg, B, T);
   const { N, d, V } = x;
   const L = cfg.num_hidden_layers;
   const C = B * (T - 1);
