@@ -88,9 +88,14 @@ function pool(input: HeadInput, tokens: tf.Tensor2D = input.tokens): tf.Tensor2D
   return tf.tidy(() => matmul2d(poolingMatrix(input.lengths, input.seqLen, input.pooling), tokens));
 }
 
+/** A head's weights by role; each is a [out, in] matrix or a vector. */
+type HeadWeights = Record<string, tf.Tensor2D & tf.Tensor1D>;
+
 abstract class HeadBase implements ClassificationHead {
   abstract readonly kind: HeadKind;
   readonly numClasses: number;
+  /** The head's own layers, then the classifier `cls`, `clsBias` (set by `setWeights`). */
+  protected w!: HeadWeights;
   protected readonly p: ParamSet;
   protected readonly rng: SeededRandom;
   protected readonly dropout: number;
@@ -108,7 +113,25 @@ abstract class HeadBase implements ClassificationHead {
     return input.training && this.dropout > 0 ? seededDropout(x, this.dropout, this.rng) : x;
   }
 
-  abstract logits(input: HeadInput): tf.Tensor2D;
+  /**
+   * Keeps the head's layers and adds the classifier W_c [numClasses, width]
+   * and b_c, created after the layers (initial values are drawn in that order).
+   */
+  protected setWeights(layers: Record<string, tf.Tensor>, width: number): void {
+    const all: Record<string, tf.Tensor> = {
+      ...layers,
+      cls: this.p.linearWeight('classifier.weight', this.numClasses, width), clsBias: this.p.bias('classifier.bias', this.numClasses, width),
+    };
+    this.w = all as HeadWeights;
+  }
+
+  /** The pooled feature vector h [batch, width] of a batch, before the classifier. */
+  protected abstract features(input: HeadInput): tf.Tensor2D;
+
+  logits(input: HeadInput): tf.Tensor2D {
+    return tf.tidy(() => linear(this.features(input), this.w.cls, this.w.clsBias));
+  }
+
   params(): TrainableParam[] { return this.p.params; }
   parameterCount(): number { return this.p.count(); }
   dispose(): void { this.p.dispose(); }
@@ -116,103 +139,86 @@ abstract class HeadBase implements ClassificationHead {
 
 class AdapterHead extends HeadBase {
   readonly kind = 'adapter' as const;
-  private readonly w: Record<string, tf.Tensor>;
   private readonly scale: number;
   constructor(o: HeadOptions) {
     super('adapter', o, 0);
     const d = o.inputSize;
     const r = o.hidden ?? 32;
     this.scale = o.scale ?? 1;
-    this.w = {
+    this.setWeights({
       down: this.p.linearWeight('down.weight', r, d), downBias: this.p.bias('down.bias', r, d),
       up: this.p.linearWeight('up.weight', d, r, 'zeros'), upBias: this.p.bias('up.bias', d, r, 'zeros'),
-      cls: this.p.linearWeight('classifier.weight', o.numClasses, d), clsBias: this.p.bias('classifier.bias', o.numClasses, d),
-    };
+    }, d);
   }
-  logits(input: HeadInput): tf.Tensor2D {
-    const w = this.w as Record<string, tf.Tensor2D & tf.Tensor1D>;
-    return tf.tidy(() => {
-      const x = pool(input);                                                         // [B, d]
-      const bottleneck = this.drop(tf.relu(linear(x, w.down, w.downBias)) as tf.Tensor2D, input); // [B, r]
-      const h = tf.add(x, tf.mul(linear(bottleneck, w.up, w.upBias), this.scale)) as tf.Tensor2D;
-      return linear(h, w.cls, w.clsBias);
-    });
+  protected features(input: HeadInput): tf.Tensor2D {
+    const w = this.w;
+    const x = pool(input);                                                           // [B, d]
+    const bottleneck = this.drop(tf.relu(linear(x, w.down, w.downBias)) as tf.Tensor2D, input); // [B, r]
+    return tf.add(x, tf.mul(linear(bottleneck, w.up, w.upBias), this.scale)) as tf.Tensor2D;
   }
 }
 
 class LightweightHead extends HeadBase {
   readonly kind = 'lightweight' as const;
-  private readonly w: Record<string, tf.Tensor>;
   constructor(o: HeadOptions) {
     super('lightweight', o, 0);
     const d = o.inputSize;
     const r = o.hidden ?? 32;
-    this.w = {
+    this.setWeights({
       down: this.p.linearWeight('down.weight', r, d), downBias: this.p.bias('down.bias', r, d),
       second: this.p.linearWeight('linear.weight', r, r), secondBias: this.p.bias('linear.bias', r, r),
       gamma: this.p.ones('norm.weight', r), beta: this.p.bias('norm.bias', r, r, 'zeros'),
-      cls: this.p.linearWeight('classifier.weight', o.numClasses, r), clsBias: this.p.bias('classifier.bias', o.numClasses, r),
-    };
+    }, r);
   }
-  logits(input: HeadInput): tf.Tensor2D {
-    const w = this.w as Record<string, tf.Tensor2D & tf.Tensor1D>;
-    return tf.tidy(() => {
-      const x = pool(input);
-      const z = this.drop(linear(linear(x, w.down, w.downBias), w.second, w.secondBias), input); // [B, r]
-      return linear(layerNorm(z, w.gamma, w.beta), w.cls, w.clsBias);
-    });
+  protected features(input: HeadInput): tf.Tensor2D {
+    const w = this.w;
+    const x = pool(input);
+    const z = this.drop(linear(linear(x, w.down, w.downBias), w.second, w.secondBias), input); // [B, r]
+    return layerNorm(z, w.gamma, w.beta);
   }
 }
 
 class TinyAttentionHead extends HeadBase {
   readonly kind = 'tiny-attention' as const;
-  private readonly w: Record<string, tf.Tensor>;
   constructor(o: HeadOptions) {
     super('tiny-attention', o, 0);
     const d = o.inputSize;
     const a = o.attentionSize ?? 16;
-    this.w = {
+    this.setWeights({
       q: this.p.linearWeight('q.weight', a, d), k: this.p.linearWeight('k.weight', a, d), v: this.p.linearWeight('v.weight', a, d),
       o: this.p.linearWeight('o.weight', d, a), oBias: this.p.bias('o.bias', d, a, 'zeros'),
-      cls: this.p.linearWeight('classifier.weight', o.numClasses, d), clsBias: this.p.bias('classifier.bias', o.numClasses, d),
-    };
+    }, d);
   }
-  logits(input: HeadInput): tf.Tensor2D {
-    const w = this.w as Record<string, tf.Tensor2D & tf.Tensor1D>;
-    return tf.tidy(() => {
-      const h = input.tokens;                                                        // [B*T, d]
-      const attended = maskedAttention(linear(h, w.q), linear(h, w.k), linear(h, w.v), input.lengths, input.seqLen);
-      const mixed = tf.add(h, this.drop(linear(attended, w.o, w.oBias), input)) as tf.Tensor2D;
-      return linear(pool(input, mixed), w.cls, w.clsBias);
-    });
+  protected features(input: HeadInput): tf.Tensor2D {
+    const w = this.w;
+    const h = input.tokens;                                                          // [B*T, d]
+    const attended = maskedAttention(linear(h, w.q), linear(h, w.k), linear(h, w.v), input.lengths, input.seqLen);
+    const mixed = tf.add(h, this.drop(linear(attended, w.o, w.oBias), input)) as tf.Tensor2D;
+    return pool(input, mixed);
   }
 }
 
 class GatedResidualHead extends HeadBase {
   readonly kind = 'grn' as const;
-  private readonly w: Record<string, tf.Tensor>;
   constructor(o: HeadOptions) {
     super('grn', o, 0.1);
     const d = o.inputSize;
     const r = o.hidden ?? 32;
-    this.w = {
+    this.setWeights({
       w2: this.p.linearWeight('dense2.weight', r, d), b2: this.p.bias('dense2.bias', r, d),
       w1: this.p.linearWeight('dense1.weight', r, r), b1: this.p.bias('dense1.bias', r, r),
       w4: this.p.linearWeight('glu.gate.weight', d, r), b4: this.p.bias('glu.gate.bias', d, r),
       w5: this.p.linearWeight('glu.value.weight', d, r), b5: this.p.bias('glu.value.bias', d, r),
       gamma: this.p.ones('norm.weight', d), beta: this.p.bias('norm.bias', d, d, 'zeros'),
-      cls: this.p.linearWeight('classifier.weight', o.numClasses, d), clsBias: this.p.bias('classifier.bias', o.numClasses, d),
-    };
+    }, d);
   }
-  logits(input: HeadInput): tf.Tensor2D {
-    const w = this.w as Record<string, tf.Tensor2D & tf.Tensor1D>;
-    return tf.tidy(() => {
-      const x = pool(input);                                                         // [B, d]
-      const eta2 = tf.elu(linear(x, w.w2, w.b2)) as tf.Tensor2D;                     // [B, r]
-      const eta1 = this.drop(linear(eta2, w.w1, w.b1), input);                       // [B, r]
-      const gated = tf.mul(tf.sigmoid(linear(eta1, w.w4, w.b4)), linear(eta1, w.w5, w.b5)) as tf.Tensor2D; // GLU, [B, d]
-      return linear(layerNorm(tf.add(x, gated) as tf.Tensor2D, w.gamma, w.beta), w.cls, w.clsBias);
-    });
+  protected features(input: HeadInput): tf.Tensor2D {
+    const w = this.w;
+    const x = pool(input);                                                           // [B, d]
+    const eta2 = tf.elu(linear(x, w.w2, w.b2)) as tf.Tensor2D;                       // [B, r]
+    const eta1 = this.drop(linear(eta2, w.w1, w.b1), input);                         // [B, r]
+    const gated = tf.mul(tf.sigmoid(linear(eta1, w.w4, w.b4)), linear(eta1, w.w5, w.b5)) as tf.Tensor2D; // GLU, [B, d]
+    return layerNorm(tf.add(x, gated) as tf.Tensor2D, w.gamma, w.beta);
   }
 }
 
