@@ -17,6 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Qwen2ForCausalLM } from '../model/causal-lm';
 import { matmul2d } from '../model/primitives';
 import type { TrainableParam } from '../optim/optimizer';
+import { FrozenBase, adapterParameterCounts, detachLayers, freezeBaseWeights, tensorCopies } from '../peft/adapter-plumbing';
 import { attachedAdapter } from '../peft/lora-adapter';
 import { kaimingUniform } from '../peft/lora-init';
 import { ParameterCounts, formatTrainableParameters } from '../peft/parameter-report';
@@ -73,8 +74,7 @@ export class LoraMoeAdapter {
   readonly layers: LoraMoeLayer[] = [];
   /** The expert memory queue of each wrapped module (capacity `queue_size`). */
   readonly queues = new Map<string, ExpertMemoryQueue>();
-  private readonly frozenByAdapter: string[];
-  private readonly madeUntrainable: tf.Variable[] = [];
+  private readonly frozenBase: FrozenBase;
   private readonly sampler: SeededRandom;
   private readonly listeners = new Set<(stats: ExpertRoutingStats) => void>();
   private recorder: ((f: RoutedForward) => void) | null = null;
@@ -110,15 +110,11 @@ export class LoraMoeAdapter {
         }
       }
     } catch (e) {
-      for (const l of this.layers) { model.setProjection(l.moduleName, null); l.dispose(); }
+      detachLayers(model, this.layers);
       throw e;
     }
     this.sampler = seededRandom(config.seed + 104_729);
-    this.frozenByAdapter = model.trainableParams().map((p) => p.name);
-    model.freeze(this.frozenByAdapter);
-    for (const v of model.weights.values()) {
-      if (v.trainable) { v.trainable = false; this.madeUntrainable.push(v); }
-    }
+    this.frozenBase = freezeBaseWeights(model);
     attached.set(model, this);
   }
 
@@ -129,11 +125,7 @@ export class LoraMoeAdapter {
 
   /** Trainable parameters (experts, routers, any base weight left unfrozen) and all parameters. */
   parameterCounts(): ParameterCounts {
-    const adapter = this.layers.reduce((n, l) => n + l.parameterCount(), 0);
-    let base = 0;
-    for (const v of this.model.weights.values()) base += v.size;
-    const unfrozen = this.model.trainableParams().reduce((n, p) => n + p.variable.size, 0);
-    return { trainable: adapter + unfrozen, all: base + adapter };
+    return adapterParameterCounts(this.model, this.layers);
   }
 
   /** PEFT's `print_trainable_parameters` line. */
@@ -279,18 +271,14 @@ export class LoraMoeAdapter {
 
   /** Copies of the experts and routers under their stacked names. */
   tensors(): { name: string; shape: number[]; data: Float32Array }[] {
-    return this.trainableParams().map((p) => ({ name: p.name, shape: p.variable.shape.slice(), data: Float32Array.from(p.variable.dataSync() as Float32Array) }));
+    return tensorCopies(this.trainableParams());
   }
 
   /** Remove the experts: plain linear modules again, base weights unfrozen, the experts' variables freed. */
   unload(): void {
     if (this.unloaded) return;
-    for (const l of this.layers) {
-      this.model.setProjection(l.moduleName, null);
-      l.dispose();
-    }
-    this.model.unfreeze(this.frozenByAdapter);
-    for (const v of this.madeUntrainable) v.trainable = true;
+    detachLayers(this.model, this.layers);
+    this.frozenBase.restore();
     this.listeners.clear();
     attached.delete(this.model);
     this.unloaded = true;

@@ -11,6 +11,7 @@ import { seededRandom } from '../util/random';
 import { LoraConfig, LoraOptions, isPissa, loraScaling, resolveLoraConfig } from './lora-config';
 import { initialLoraFactors } from './lora-init';
 import { LoraLayer } from './lora-layer';
+import { FrozenBase, adapterParameterCounts, detachLayers, freezeBaseWeights, tensorCopies } from './adapter-plumbing';
 import { ParameterCounts, formatTrainableParameters } from './parameter-report';
 import { linearModuleNames, patternValue, selectTargetModules } from './target-modules';
 import { adapterTrainingView } from './training-view';
@@ -56,8 +57,7 @@ export class LoraAdapter {
   readonly layers: LoraLayer[] = [];
   /** Dropout on (training) or off (eval). */
   training = true;
-  private readonly frozenByAdapter: string[];
-  private readonly madeUntrainable: tf.Variable[] = [];
+  private readonly frozenBase: FrozenBase;
   private unloaded = false;
 
   constructor(model: Qwen2ForCausalLM, config: LoraConfig) {
@@ -94,14 +94,10 @@ export class LoraAdapter {
         }
       });
     } catch (e) {
-      for (const l of this.layers) { model.setProjection(l.moduleName, null); l.dispose(); }
+      detachLayers(model, this.layers);
       throw e;
     }
-    this.frozenByAdapter = model.trainableParams().map((p) => p.name);
-    model.freeze(this.frozenByAdapter);
-    for (const v of model.weights.values()) {
-      if (v.trainable) { v.trainable = false; this.madeUntrainable.push(v); }
-    }
+    this.frozenBase = freezeBaseWeights(model);
     attached.set(model, this);
   }
 
@@ -131,12 +127,8 @@ export class LoraAdapter {
    */
   unload(): void {
     if (this.unloaded) return;
-    for (const l of this.layers) {
-      this.model.setProjection(l.moduleName, null);
-      l.dispose();
-    }
-    this.model.unfreeze(this.frozenByAdapter);
-    for (const v of this.madeUntrainable) v.trainable = true;
+    detachLayers(this.model, this.layers);
+    this.frozenBase.restore();
     attached.delete(this.model);
     this.unloaded = true;
   }
@@ -150,11 +142,7 @@ export class LoraAdapter {
 
   /** Trainable parameters (adapter plus any base weight left unfrozen) and all parameters (base + adapter). */
   parameterCounts(): ParameterCounts {
-    const adapter = this.layers.reduce((n, l) => n + l.parameterCount(), 0);
-    let base = 0;
-    for (const v of this.model.weights.values()) base += v.size;
-    const unfrozen = this.model.trainableParams().reduce((n, p) => n + p.variable.size, 0);
-    return { trainable: adapter + unfrozen, all: base + adapter };
+    return adapterParameterCounts(this.model, this.layers);
   }
 
   /** PEFT's `print_trainable_parameters` line. */
@@ -172,9 +160,7 @@ export class LoraAdapter {
 
   /** Copies of the adapter tensors under PEFT's saved names. */
   tensors(): TensorToWrite[] {
-    return this.trainableParams().map((p) => ({
-      name: p.name, shape: p.variable.shape.slice(), data: Float32Array.from(p.variable.dataSync() as Float32Array),
-    }));
+    return tensorCopies(this.trainableParams());
   }
 
   /** Same as `unload()`. */
