@@ -82,16 +82,15 @@ function checkImage(record: VqaRecord, field: string, options: VqaReadOptions, i
   }
 }
 
-/**
- * Read a Slake JSON file; images are looked up as `imageDir/<img_name>`.
- *
- * @example
- * const train = readSlakeJson('Slake1.0/train.json', 'Slake1.0/imgs');
- * train[0]; // { qid: '9', imageName: 'xmlab0/source.jpg', question: '...', answer: 'MRI', answerType: 'OPEN', ... }
- */
-export function readSlakeJson(file: string, imageDir: string, options: SlakeReadOptions = {}): VqaRecord[] {
+/** Where a benchmark's JSON keeps an image's name and a question's category, and which rows to keep. */
+interface VqaLayout {
+  imageField: string;
+  categoryField: string;
+  keep?: (row: Row) => boolean;
+}
+
+function readVqaJson(file: string, imageDir: string, options: VqaReadOptions, layout: VqaLayout): VqaRecord[] {
   const issues: DataIssue[] = [];
-  const language = options.language ?? 'en';
   const out: VqaRecord[] = [];
   for (const { line, value } of readRows(file, issues)) {
     const where = { file, line };
@@ -100,22 +99,38 @@ export function readSlakeJson(file: string, imageDir: string, options: SlakeRead
       continue;
     }
     const row = value as Row;
-    const lang = typeof row.q_lang === 'string' ? row.q_lang : 'en';
-    if (language !== 'all' && lang !== language) continue;
+    if (layout.keep && !layout.keep(row)) continue;
     const qid = text(row, 'qid', issues, where, true);
-    const imageName = text(row, 'img_name', issues, where);
+    const imageName = text(row, layout.imageField, issues, where);
     const question = text(row, 'question', issues, where);
     const answer = text(row, 'answer', issues, where, true);
     const type = answerType(row, issues, where);
     if (qid === null || imageName === null || question === null || answer === null || type === null) continue;
+    const category = row[layout.categoryField];
     const record: VqaRecord = {
       qid, imageName, imagePath: path.join(imageDir, imageName), question, answer, answerType: type,
-      category: typeof row.content_type === 'string' ? row.content_type : '', source: where,
+      category: typeof category === 'string' ? category : '', source: where,
     };
-    checkImage(record, 'img_name', options, issues);
+    checkImage(record, layout.imageField, options, issues);
     out.push(record);
   }
   return assertNoIssues({ records: out, issues });
+}
+
+/**
+ * Read a Slake JSON file; images are looked up as `imageDir/<img_name>`.
+ *
+ * @example
+ * const train = readSlakeJson('Slake1.0/train.json', 'Slake1.0/imgs');
+ * train[0]; // { qid: '9', imageName: 'xmlab0/source.jpg', question: '...', answer: 'MRI', answerType: 'OPEN', ... }
+ */
+export function readSlakeJson(file: string, imageDir: string, options: SlakeReadOptions = {}): VqaRecord[] {
+  const language = options.language ?? 'en';
+  return readVqaJson(file, imageDir, options, {
+    imageField: 'img_name',
+    categoryField: 'content_type',
+    keep: (row) => language === 'all' || (typeof row.q_lang === 'string' ? row.q_lang : 'en') === language,
+  });
 }
 
 /**
@@ -126,27 +141,5 @@ export function readSlakeJson(file: string, imageDir: string, options: SlakeRead
  * const all = readVqaRadJson('VQA_RAD/VQA_RAD Dataset Public.json', 'VQA_RAD/VQA_RAD Image Folder');
  */
 export function readVqaRadJson(file: string, imageDir: string, options: VqaReadOptions = {}): VqaRecord[] {
-  const issues: DataIssue[] = [];
-  const out: VqaRecord[] = [];
-  for (const { line, value } of readRows(file, issues)) {
-    const where = { file, line };
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      issues.push({ ...where, message: `expected a question object, got ${JSON.stringify(value)}` });
-      continue;
-    }
-    const row = value as Row;
-    const qid = text(row, 'qid', issues, where, true);
-    const imageName = text(row, 'image_name', issues, where);
-    const question = text(row, 'question', issues, where);
-    const answer = text(row, 'answer', issues, where, true);
-    const type = answerType(row, issues, where);
-    if (qid === null || imageName === null || question === null || answer === null || type === null) continue;
-    const record: VqaRecord = {
-      qid, imageName, imagePath: path.join(imageDir, imageName), question, answer, answerType: type,
-      category: typeof row.question_type === 'string' ? row.question_type : '', source: where,
-    };
-    checkImage(record, 'image_name', options, issues);
-    out.push(record);
-  }
-  return assertNoIssues({ records: out, issues });
+  return readVqaJson(file, imageDir, options, { imageField: 'image_name', categoryField: 'question_type' });
 }
