@@ -5,8 +5,8 @@
  * loaders that report each bad line with its file and line number.
  */
 import * as path from 'node:path';
-import { readJsonl } from '../data/jsonl';
-import { DataIssue, LoadResult, assertNoIssues } from '../data/issues';
+import { readValidatedJsonl } from '../data/jsonl';
+import { LoadResult, assertNoIssues } from '../data/issues';
 
 /** The injury categories, in label-index order (the classifier's classes). */
 export const INJURY_CATEGORIES = ['sprain', 'strain', 'fracture', 'tendinopathy', 'concussion'] as const;
@@ -88,29 +88,11 @@ export function validateClinicalNote(value: unknown): { field: string; message: 
  * issues.length; // 0 for the shipped files
  */
 export function readClinicalNotes(files: string | string[]): LoadResult<ClinicalNote> {
-  const records: ClinicalNote[] = [];
-  const issues: DataIssue[] = [];
-  const seen = new Map<string, string>();
-  for (const file of Array.isArray(files) ? files : [files]) {
-    const parsed = readJsonl(file);
-    issues.push(...parsed.issues);
-    for (const row of parsed.records) {
-      const problems = validateClinicalNote(row.value);
-      if (problems.length > 0) {
-        for (const p of problems) issues.push({ file, line: row.line, field: p.field, message: p.message });
-        continue;
-      }
-      const note = row.value as ClinicalNote;
-      const first = seen.get(note.id);
-      if (first) {
-        issues.push({ file, line: row.line, field: 'id', message: `duplicate id ${JSON.stringify(note.id)}; first seen at ${first}` });
-        continue;
-      }
-      seen.set(note.id, `${file}:${row.line}`);
-      records.push({ id: note.id, text: note.text, category: note.category, triage: note.triage });
-    }
-  }
-  return { records, issues };
+  const { records, issues } = readValidatedJsonl<ClinicalNote>(files, validateClinicalNote);
+  return {
+    records: records.map(({ record: n }) => ({ id: n.id, text: n.text, category: n.category, triage: n.triage })),
+    issues,
+  };
 }
 
 /**

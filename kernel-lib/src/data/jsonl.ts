@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomicSync } from '../util/atomic-write';
 import { DataIssue, LoadResult } from './issues';
-import { canonicalQaRecord, QaRecord, validateQaRecord } from './qa-schema';
+import { canonicalQaRecord, FieldProblem, QaRecord, validateQaRecord } from './qa-schema';
 import { makeExample, QaExample } from './provenance';
 
 /** A parsed line and where it was. */
@@ -66,11 +66,54 @@ export function readJsonl(file: string): LoadResult<JsonlRow> {
   return parseJsonl(text, file);
 }
 
-/** A valid shipped record and where it was read. */
-export interface LocatedQaRecord {
-  record: QaRecord;
+/** A valid record and where it was read. */
+export interface LocatedRecord<T> {
+  record: T;
   file: string;
   line: number;
+}
+
+/** A valid shipped Q&A record and where it was read. */
+export type LocatedQaRecord = LocatedRecord<QaRecord>;
+
+/**
+ * Reads records that carry a string `id` from one or more JSONL files and
+ * checks each with `validate` (its field problems; none for a valid record);
+ * invalid rows and ids seen twice (in any of the files) become issues with
+ * file and line, and are left out of `records`.
+ *
+ * @example
+ * const { records, issues } = readValidatedJsonl<QaRecord>(['a.jsonl', 'b.jsonl'], validateQaRecord);
+ * issues.map(formatIssue); // e.g. 'b.jsonl:3: id: duplicate id "q-001"; first seen at a.jsonl:1'
+ */
+export function readValidatedJsonl<T extends { id: string }>(
+  files: string | string[],
+  validate: (value: unknown) => FieldProblem[],
+): LoadResult<LocatedRecord<T>> {
+  const list = Array.isArray(files) ? files : [files];
+  const records: LocatedRecord<T>[] = [];
+  const issues: DataIssue[] = [];
+  const seen = new Map<string, string>();
+  for (const file of list) {
+    const parsed = readJsonl(file);
+    issues.push(...parsed.issues);
+    for (const row of parsed.records) {
+      const problems = validate(row.value);
+      if (problems.length > 0) {
+        for (const p of problems) issues.push({ file, line: row.line, field: p.field, message: p.message });
+        continue;
+      }
+      const record = row.value as T;
+      const first = seen.get(record.id);
+      if (first) {
+        issues.push({ file, line: row.line, field: 'id', message: `duplicate id ${JSON.stringify(record.id)}; first seen at ${first}` });
+        continue;
+      }
+      seen.set(record.id, `${file}:${row.line}`);
+      records.push({ record, file, line: row.line });
+    }
+  }
+  return { records, issues };
 }
 
 /**
@@ -83,30 +126,7 @@ export interface LocatedQaRecord {
  * issues.length; // 0 for the shipped files
  */
 export function readQaRecords(files: string | string[]): LoadResult<LocatedQaRecord> {
-  const list = Array.isArray(files) ? files : [files];
-  const records: LocatedQaRecord[] = [];
-  const issues: DataIssue[] = [];
-  const seen = new Map<string, string>();
-  for (const file of list) {
-    const parsed = readJsonl(file);
-    issues.push(...parsed.issues);
-    for (const row of parsed.records) {
-      const problems = validateQaRecord(row.value);
-      if (problems.length > 0) {
-        for (const p of problems) issues.push({ file, line: row.line, field: p.field, message: p.message });
-        continue;
-      }
-      const record = row.value as QaRecord;
-      const first = seen.get(record.id);
-      if (first) {
-        issues.push({ file, line: row.line, field: 'id', message: `duplicate id ${JSON.stringify(record.id)}; first seen at ${first}` });
-        continue;
-      }
-      seen.set(record.id, `${file}:${row.line}`);
-      records.push({ record, file, line: row.line });
-    }
-  }
-  return { records, issues };
+  return readValidatedJsonl<QaRecord>(files, validateQaRecord);
 }
 
 /**
