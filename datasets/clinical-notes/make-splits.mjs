@@ -3,37 +3,21 @@
 // authoring files (authoring/<category>.txt, one "<triage> | <note>" a line)
 // and rewrites the generated count tables of the dataset card (README.md).
 // Deterministic: the same authoring files give byte-identical output. Runs the
-// library's TypeScript sources directly (transpiled in memory): no build needed.
+// library's TypeScript sources directly (see ../split-tools.mjs): no build needed.
 //
 //   node datasets/clinical-notes/make-splits.mjs           # write splits + card
 //   node datasets/clinical-notes/make-splits.mjs --check   # exit 1 if they are stale
-import { createRequire } from 'module';
-import { fileURLToPath } from 'url';
 import * as fs from 'fs';
 import * as path from 'path';
+import { finishCheck, repo, requireLibrary, scriptDir } from '../split-tools.mjs';
 
-const require = createRequire(import.meta.url);
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '..', '..');
-
-const Module = require('module');
-if (!Module._extensions['.ts']) {
-  const ts = require('typescript');
-  Module._extensions['.ts'] = function compileTs(module, filename) {
-    const { outputText } = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
-      fileName: filename,
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-    });
-    module._compile(outputText, filename);
-  };
-}
-const src = path.join(repo, 'kernel-lib', 'src');
-const { INJURY_CATEGORIES, CLINICAL_NOTE_SPLITS } = require(path.join(src, 'classify', 'clinical-notes.ts'));
+const here = scriptDir(import.meta.url);
+const { INJURY_CATEGORIES, CLINICAL_NOTE_SPLITS } = requireLibrary('classify', 'clinical-notes.ts');
 const {
   parseNoteAuthoring, duplicateNoteIssues, buildClinicalNoteSplits, formatClinicalNotesJsonl, renderClinicalNotesCounts,
-} = require(path.join(src, 'classify', 'clinical-notes-build.ts'));
-const { replaceCardBlock } = require(path.join(src, 'data', 'dataset-card.ts'));
-const { formatIssue } = require(path.join(src, 'data', 'issues.ts'));
+} = requireLibrary('classify', 'clinical-notes-build.ts');
+const { replaceCardBlock } = requireLibrary('data', 'dataset-card.ts');
+const { formatIssue } = requireLibrary('data', 'issues.ts');
 
 const check = process.argv.includes('--check');
 
@@ -63,12 +47,7 @@ if (check) {
   const stale = CLINICAL_NOTE_SPLITS.filter((name) =>
     !fs.existsSync(splitFile(name)) || fs.readFileSync(splitFile(name), 'utf8') !== formatClinicalNotesJsonl(splits[name]));
   if (nextCard !== card) stale.push('README.md');
-  if (stale.length > 0) {
-    console.error(`Stale: ${stale.join(', ')}. Run: node datasets/clinical-notes/make-splits.mjs`);
-    process.exit(1);
-  }
-  console.log('Splits and dataset card are up to date.');
-  process.exit(0);
+  finishCheck(stale, 'node datasets/clinical-notes/make-splits.mjs');
 }
 
 fs.mkdirSync(path.join(here, 'splits'), { recursive: true });

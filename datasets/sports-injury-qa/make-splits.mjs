@@ -3,38 +3,21 @@
 // authoring files and rewrites the generated blocks of the dataset card
 // (README.md). Deterministic: the same authoring files give byte-identical
 // output. It runs the library's TypeScript sources directly (transpiled in
-// memory), so no build is needed.
+// memory by ../split-tools.mjs), so no build is needed.
 //
 //   node datasets/sports-injury-qa/make-splits.mjs            # write splits + card
 //   node datasets/sports-injury-qa/make-splits.mjs --check    # exit 1 if they are stale
 //   node datasets/sports-injury-qa/make-splits.mjs --skip-invalid   # leave out invalid rows instead of stopping
-import { createRequire } from 'module';
-import { fileURLToPath } from 'url';
 import * as fs from 'fs';
 import * as path from 'path';
+import { finishCheck, repo, requireLibrary, scriptDir } from '../split-tools.mjs';
 
-const require = createRequire(import.meta.url);
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '..', '..');
-
-// Transpile-on-require for the library's .ts sources.
-const Module = require('module');
-if (!Module._extensions['.ts']) {
-  const ts = require('typescript');
-  Module._extensions['.ts'] = function compileTs(module, filename) {
-    const { outputText } = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
-      fileName: filename,
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-    });
-    module._compile(outputText, filename);
-  };
-}
-const dataDir = path.join(repo, 'kernel-lib', 'src', 'data');
-const { readQaRecords, formatJsonl, writeQaRecords } = require(path.join(dataDir, 'jsonl.ts'));
-const { canonicalQaRecord } = require(path.join(dataDir, 'qa-schema.ts'));
-const { buildSplits, SPLIT_NAMES } = require(path.join(dataDir, 'splits.ts'));
-const { renderCardCounts, renderCardBuildNote, replaceCardBlock } = require(path.join(dataDir, 'dataset-card.ts'));
-const { formatIssue } = require(path.join(dataDir, 'issues.ts'));
+const here = scriptDir(import.meta.url);
+const { readQaRecords, formatJsonl, writeQaRecords } = requireLibrary('data', 'jsonl.ts');
+const { canonicalQaRecord } = requireLibrary('data', 'qa-schema.ts');
+const { buildSplits, SPLIT_NAMES } = requireLibrary('data', 'splits.ts');
+const { renderCardCounts, renderCardBuildNote, replaceCardBlock } = requireLibrary('data', 'dataset-card.ts');
+const { formatIssue } = requireLibrary('data', 'issues.ts');
 
 const args = new Set(process.argv.slice(2));
 const check = args.has('--check');
@@ -74,12 +57,7 @@ if (check) {
     return !fs.existsSync(splitFile(name)) || fs.readFileSync(splitFile(name), 'utf8') !== want;
   });
   if (nextCard !== card) stale.push('README.md');
-  if (stale.length > 0) {
-    console.error(`Stale: ${stale.join(', ')}. Run: node datasets/sports-injury-qa/make-splits.mjs`);
-    process.exit(1);
-  }
-  console.log('Splits and dataset card are up to date.');
-  process.exit(0);
+  finishCheck(stale, 'node datasets/sports-injury-qa/make-splits.mjs');
 }
 
 for (const name of SPLIT_NAMES) writeQaRecords(splitFile(name), result.splits[name]);
