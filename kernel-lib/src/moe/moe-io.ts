@@ -11,9 +11,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { readSafetensors, writeSafetensors, type NamedTensorData, type TensorToWrite } from '../io/safetensors';
+import { readSafetensors, writeSafetensors, type TensorToWrite } from '../io/safetensors';
 import type { WritableDtype } from '../io/safetensors-dtypes';
 import type { Qwen2ForCausalLM } from '../model/causal-lm';
+import { matchExpectedTensors, type ExpectedAdapterTensor } from '../peft/expected-tensors';
 import { writeFileAtomic } from '../util/atomic-write';
 import { LoraMoeAdapter } from './lora-moe-adapter';
 import { LORA_MOE_OPTION_NAMES, LoraMoeOptions, resolveLoraMoeConfig } from './moe-config';
@@ -136,7 +137,7 @@ export async function loadLoraMoE(model: Qwen2ForCausalLM, dir: string): Promise
   const { options, modules } = readLoraMoeConfig(configFile);
   const config = resolveLoraMoeConfig(options, configFile);
   const { num_experts: E, r } = config;
-  const expected = new Map<string, { module: string; shape: number[] }>();
+  const expected = new Map<string, ExpectedAdapterTensor>();
   for (const m of modules) {
     const w = model.weights.get(`${m}.weight`);
     if (!w) throw new Error(`${configFile}: module "${m}" is not a linear module of this model`);
@@ -149,18 +150,7 @@ export async function loadLoraMoE(model: Qwen2ForCausalLM, dir: string): Promise
     expected.set(names.router, { module: m, shape: [E, inp] });
   }
   const { tensors } = await readSafetensors(weightsFile);
-  const found = new Map<string, NamedTensorData>();
-  for (const [name, t] of tensors) {
-    const want = expected.get(name);
-    if (!want) throw new Error(`${weightsFile}: unexpected tensor "${name}"; ${configFile} lists no such expert or router`);
-    if (t.shape.join() !== want.shape.join()) throw new Error(`${weightsFile}: tensor "${name}" has shape [${t.shape}], expected [${want.shape}] (module ${want.module})`);
-    found.set(name, t);
-  }
-  const missing = [...expected.keys()].filter((n) => !found.has(n));
-  if (missing.length > 0) {
-    throw new Error(`${weightsFile}: missing tensor${missing.length > 1 ? 's' : ''} ${missing.slice(0, 4).map((n) => `"${n}"`).join(', ')}` +
-      `${missing.length > 4 ? ` and ${missing.length - 4} more` : ''} required by ${configFile}`);
-  }
+  const found = matchExpectedTensors(tensors, expected, { weightsFile, configFile, unexpectedReason: `${configFile} lists no such expert or router` });
   const adapter = new LoraMoeAdapter(model, config);
   try {
     const wrapped = adapter.layers.map((l) => l.moduleName).join();

@@ -8,11 +8,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { NamedTensorData, readSafetensors, writeSafetensors } from '../io/safetensors';
+import { readSafetensors, writeSafetensors } from '../io/safetensors';
 import type { WritableDtype } from '../io/safetensors-dtypes';
 import type { Qwen2ForCausalLM } from '../model/causal-lm';
 import { writeFileAtomic } from '../util/atomic-write';
 import { ALL_LINEAR, LoraOptions, isLoraInit, resolveLoraConfig } from './lora-config';
+import { ExpectedAdapterTensor, matchExpectedTensors } from './expected-tensors';
 import { LoraAdapter } from './lora-adapter';
 import { loraTensorNames } from './lora-layer';
 import { linearModuleNames, patternValue, selectTargetModules } from './target-modules';
@@ -197,33 +198,21 @@ export async function loadAdapter(model: Qwen2ForCausalLM, dir: string, options:
   const { tensors } = await readSafetensors(weightsFile);
 
   // check every tensor before touching the model
-  const expected = new Map<string, { module: string; kind: 'A' | 'B' | 'magnitude'; shape: number[] }>();
+  const expected = new Map<string, ExpectedAdapterTensor>();
   for (const m of modules) {
     const [out, inp] = model.weights.get(`${m}.weight`)!.shape as [number, number];
     const r = patternValue(config.rank_pattern, m, config.r);
     const names = loraTensorNames(m);
-    expected.set(names.A, { module: m, kind: 'A', shape: [r, inp] });
-    expected.set(names.B, { module: m, kind: 'B', shape: [out, r] });
-    if (config.use_dora) expected.set(names.magnitude, { module: m, kind: 'magnitude', shape: [out] });
+    expected.set(names.A, { module: m, shape: [r, inp] });
+    expected.set(names.B, { module: m, shape: [out, r] });
+    if (config.use_dora) expected.set(names.magnitude, { module: m, shape: [out] });
   }
-  const found = new Map<string, NamedTensorData>();
-  for (const [name, t] of tensors) {
-    const key = name.endsWith('.lora_magnitude_vector.weight') ? name.slice(0, -'.weight'.length) : name;
-    const want = expected.get(key);
-    if (!want) {
-      throw new Error(`${weightsFile}: unexpected tensor "${name}"; with target_modules ${JSON.stringify(config.target_modules)}` +
-        `${config.use_dora ? '' : ' and use_dora false'} (${configFile}) the adapter has no such tensor`);
-    }
-    if (t.shape.join() !== want.shape.join()) {
-      throw new Error(`${weightsFile}: tensor "${name}" has shape [${t.shape}], expected [${want.shape}] (module ${want.module})`);
-    }
-    found.set(key, t);
-  }
-  const missing = [...expected.keys()].filter((n) => !found.has(n));
-  if (missing.length > 0) {
-    throw new Error(`${weightsFile}: missing tensor${missing.length > 1 ? 's' : ''} ${missing.slice(0, 4).map((n) => `"${n}"`).join(', ')}` +
-      `${missing.length > 4 ? ` and ${missing.length - 4} more` : ''} required by ${configFile}`);
-  }
+  const found = matchExpectedTensors(tensors, expected, {
+    weightsFile, configFile,
+    key: (name) => (name.endsWith('.lora_magnitude_vector.weight') ? name.slice(0, -'.weight'.length) : name),
+    unexpectedReason: `with target_modules ${JSON.stringify(config.target_modules)}` +
+      `${config.use_dora ? '' : ' and use_dora false'} (${configFile}) the adapter has no such tensor`,
+  });
 
   const adapter = new LoraAdapter(model, config);
   try {
