@@ -6,27 +6,15 @@
  * before. plotly.js is replaced by a recorder.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-
-const plotlyCalls: { node: HTMLElement; data: any[]; layout: Record<string, any> }[] = [];
-const purged: HTMLElement[] = [];
-const fakePlotly = {
-  react: async (node: HTMLElement, data: any[], layout: Record<string, any>) => {
-    plotlyCalls.push({ node, data, layout });
-  },
-  purge: (node: HTMLElement) => void purged.push(node),
-  Plots: { resize: () => undefined }
-};
+import { clearPlotlyRecords, plotlyCalls, purged, stubResizeObserver } from './helpers/fake-plotly';
 
 vi.mock('galore-lab/dist/telemetry/schema', () => import('../../kernel-lib/src/telemetry/schema'));
 vi.mock('../../extension/src/plotly', async (importOriginal) => ({
   ...(await importOriginal<typeof import('../../extension/src/plotly')>()),
-  loadPlotly: () => Promise.resolve(fakePlotly)
+  loadPlotly: async () => (await import('./helpers/fake-plotly')).fakePlotly
 }));
 
-(globalThis as any).ResizeObserver ??= class {
-  observe(): void {}
-  disconnect(): void {}
-};
+stubResizeObserver();
 
 const { TelemetryDashboard } = await import('../../extension/src/dashboard-renderer');
 const { expertLoadTraces, moduleLabel, routingEntropyTraces, routingSummary } = await import('../../extension/src/expert-routing-view');
@@ -39,10 +27,7 @@ const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 const mimeModel = (data: unknown) => ({ trusted: false, data: { [TELEMETRY_MIME_TYPE]: data as any }, metadata: {}, setData: () => undefined });
 const dashboard = () => new TelemetryDashboard({ mimeType: TELEMETRY_MIME_TYPE, sanitizer: {} as any, resolver: null, linkHandler: null, latexTypesetter: null });
 
-beforeEach(() => {
-  plotlyCalls.length = 0;
-  purged.length = 0;
-});
+beforeEach(clearPlotlyRecords);
 
 describe('expert routing charts', () => {
   it('label modules by layer and short name', () => {

@@ -5,15 +5,7 @@
  * store keeps runs per kernel. plotly.js itself is replaced by a recorder.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-
-const plotlyCalls: { node: HTMLElement; data: any[]; layout: Record<string, any> }[] = [];
-const fakePlotly = {
-  react: async (node: HTMLElement, data: any[], layout: Record<string, any>) => {
-    plotlyCalls.push({ node, data, layout });
-  },
-  purge: () => undefined,
-  Plots: { resize: () => undefined }
-};
+import { clearPlotlyRecords, plotlyCalls, stubResizeObserver } from './helpers/fake-plotly';
 
 vi.mock('galore-lab/dist/telemetry/schema', () => import('../../kernel-lib/src/telemetry/schema'));
 // Only tokens are used from these; their real modules pull in web components that need a full browser.
@@ -21,13 +13,10 @@ vi.mock('@jupyterlab/notebook', () => ({ INotebookTracker: { name: 'INotebookTra
 vi.mock('@jupyterlab/statusbar', () => ({ IStatusBar: { name: 'IStatusBar' } }));
 vi.mock('../../extension/src/plotly', async (importOriginal) => ({
   ...(await importOriginal<typeof import('../../extension/src/plotly')>()),
-  loadPlotly: () => Promise.resolve(fakePlotly)
+  loadPlotly: async () => (await import('./helpers/fake-plotly')).fakePlotly
 }));
 
-(globalThis as any).ResizeObserver ??= class {
-  observe(): void {}
-  disconnect(): void {}
-};
+stubResizeObserver();
 
 const { TelemetryDashboard, lossTraces, memoryTraces, summaryText } = await import('../../extension/src/dashboard-renderer');
 const { PlotlyRenderer, parsePlotlyFigure, PLOTLY_MIME_TYPE } = await import('../../extension/src/plotly-renderer');
@@ -44,9 +33,7 @@ const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 const mimeModel = (mime: string, data: unknown) => ({ trusted: false, data: { [mime]: data as any }, metadata: {}, setData: () => undefined });
 const dashboard = () => new TelemetryDashboard({ mimeType: TELEMETRY_MIME_TYPE, sanitizer: {} as any, resolver: null, linkHandler: null, latexTypesetter: null });
 
-beforeEach(() => {
-  plotlyCalls.length = 0;
-});
+beforeEach(clearPlotlyRecords);
 
 describe('telemetry dashboard renderer', () => {
   it('draws loss, throughput and memory charts and a text header', async () => {
