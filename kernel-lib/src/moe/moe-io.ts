@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readSafetensors, writeSafetensors, type TensorToWrite } from '../io/safetensors';
 import type { WritableDtype } from '../io/safetensors-dtypes';
 import type { Qwen2ForCausalLM } from '../model/causal-lm';
+import { readConfigObject } from '../peft/config-file';
 import { matchExpectedTensors, type ExpectedAdapterTensor } from '../peft/expected-tensors';
 import { writeFileAtomic } from '../util/atomic-write';
 import { LoraMoeAdapter } from './lora-moe-adapter';
@@ -102,15 +103,7 @@ export async function saveLoraMoE(adapter: LoraMoeAdapter, dir: string, options:
  * readLoraMoeConfig('out/lora-moe/lora_moe_config.json').options.num_experts; // 4
  */
 export function readLoraMoeConfig(file: string): { options: LoraMoeOptions; modules: string[] } {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new Error(err.code === 'ENOENT' ? `${file}: not found` : `${file}: not valid JSON (${err.message})`);
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${file}: expected a JSON object (a LoRA-MoE config)`);
-  const c = raw as Record<string, unknown>;
+  const c = readConfigObject(file, 'a LoRA-MoE config');
   if (c.peft_type !== MOE_TYPE) throw new Error(`${file}: field "peft_type" must be "${MOE_TYPE}", got ${JSON.stringify(c.peft_type)}`);
   const modules = c.modules;
   if (!Array.isArray(modules) || modules.length === 0 || !modules.every((m) => typeof m === 'string' && m !== '')) {

@@ -13,6 +13,7 @@ import type { WritableDtype } from '../io/safetensors-dtypes';
 import type { Qwen2ForCausalLM } from '../model/causal-lm';
 import { writeFileAtomic } from '../util/atomic-write';
 import { ALL_LINEAR, LoraOptions, isLoraInit, resolveLoraConfig } from './lora-config';
+import { readConfigObject } from './config-file';
 import { ExpectedAdapterTensor, matchExpectedTensors } from './expected-tensors';
 import { LoraAdapter } from './lora-adapter';
 import { loraTensorNames } from './lora-layer';
@@ -107,15 +108,7 @@ const isEmpty = (v: unknown): boolean =>
  * const options = readAdapterConfig('out/lora-r8/adapter_config.json'); // { r: 8, lora_alpha: 16, ... }
  */
 export function readAdapterConfig(file: string): LoraOptions {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new Error(err.code === 'ENOENT' ? `${file}: not found` : `${file}: not valid JSON (${err.message})`);
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${file}: expected a JSON object (a PEFT LoraConfig)`);
-  const c = raw as Record<string, unknown>;
+  const c = readConfigObject(file, 'a PEFT LoraConfig');
   const field = (name: string, what: string): Error => new Error(`${file}: field "${name}" ${what}, got ${JSON.stringify(c[name])}`);
   if (c.peft_type !== 'LORA') throw field('peft_type', 'must be "LORA" (only LoRA adapters are supported)');
   if (!Number.isInteger(c.r) || (c.r as number) < 1) throw field('r', 'must be a positive integer');
