@@ -82,3 +82,19 @@ describe('randomizedSvd details', () => {
     expect(() => randomizedSvd(a, 2, { eigenSolver: 'lanczos' as never })).toThrow(/eigenSolver/);
   });
 });
+
+describe('A^T x over row blocks (large gradients never become a packed matmul operand)', () => {
+  it('equals the direct product', async () => {
+    const { blockedTransposedProduct } = await import('../../kernel-lib/src/linalg/randomized-svd');
+    const a = tf.randomNormal([5000, 300], 0, 1, 'float32', 1) as tf.Tensor2D; // 2 blocks of 2^20 / 300 rows
+    const x = tf.randomNormal([5000, 16], 0, 1, 'float32', 2) as tf.Tensor2D;
+    const direct = tf.matMul(x, a, true, false).dataSync();
+    const blocked = blockedTransposedProduct(a, x);
+    expect(blocked.shape).toEqual([300, 16]);
+    const b = tf.transpose(blocked).dataSync();
+    let worst = 0; let scale = 0;
+    for (let i = 0; i < direct.length; i++) { worst = Math.max(worst, Math.abs(b[i] - direct[i])); scale = Math.max(scale, Math.abs(direct[i])); }
+    expect(worst / scale).toBeLessThan(1e-5);
+    tf.dispose([a, x, blocked]);
+  });
+});

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { sliceRows, transpose2d } from '../model/primitives';
 import { orthonormalizeColumns } from './cholesky-qr';
 import { SymmetricEigen, jacobiEigen } from './jacobi-eigen';
 import { symmetricEigen } from './symmetric-eigen';
@@ -81,14 +82,44 @@ interface LinearOperator {
   applyTransposed(x: tf.Tensor2D): tf.Tensor2D;
 }
 
+/**
+ * Above this many elements, A^T x is summed over blocks of A's rows: on wasm
+ * the right-hand operand of a matmul gets a packed copy that lives as long as
+ * the operand, so A itself (an embedding's 0.5 GB gradient) must not be one.
+ */
+export const BLOCKED_TRANSPOSED_PRODUCT_ELEMENTS = 2 ** 24;
+const BLOCK_ELEMENTS = 2 ** 20;
+
 function matrixOperator(a: tf.Tensor2D): LinearOperator {
+  const [rows, cols] = a.shape;
   return {
-    rows: a.shape[0],
-    cols: a.shape[1],
+    rows,
+    cols,
     apply: (x) => tf.matMul(a, x) as tf.Tensor2D,
     // A^T x = (x^T A)^T: only the thin matrices are transposed
-    applyTransposed: (x) => tf.tidy(() => tf.transpose(tf.matMul(tf.transpose(x), a))) as tf.Tensor2D,
+    applyTransposed: (x) => (a.size >= BLOCKED_TRANSPOSED_PRODUCT_ELEMENTS
+      ? blockedTransposedProduct(a, x)
+      : tf.tidy(() => tf.transpose(tf.matMul(tf.transpose(x), a))) as tf.Tensor2D),
   };
+}
+
+/** A^T x as the sum over row blocks b of (x_b^T A_b)^T, each block a small copy (see above). */
+export function blockedTransposedProduct(a: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor2D {
+  const [rows, cols] = a.shape;
+  const step = Math.max(1, Math.floor(BLOCK_ELEMENTS / cols));
+  let acc: tf.Tensor2D | null = null;
+  for (let r = 0; r < rows; r += step) {
+    const n = Math.min(step, rows - r);
+    const next: tf.Tensor2D = tf.tidy(() => {
+      const part = tf.matMul(transpose2d(sliceRows(x, r, n)), sliceRows(a, r, n)) as tf.Tensor2D; // [l, cols]
+      return acc ? tf.add(acc, part) as tf.Tensor2D : part;
+    });
+    acc?.dispose();
+    acc = next;
+  }
+  const out = tf.transpose(acc!) as tf.Tensor2D;
+  acc!.dispose();
+  return out;
 }
 
 function transposeOperator(op: LinearOperator): LinearOperator {
