@@ -341,3 +341,41 @@ describe('block-wise update of large weights', () => {
     opt.dispose(); v.dispose(); alias.dispose();
   });
 });
+
+describe('a weight of 2^24 elements or more (an embedding)', () => {
+  for (const shape of [[32768, 512], [512, 32768]] as const) {
+    it(`takes the spent gradient's buffer on wasm, with the whole-tensor update's values (${shape.join('x')})`, () => {
+      const run = (inPlaceMinSize: number) => {
+        const init = tf.randomNormal([...shape], 0, 0.02, 'float32', 5);
+        const v = tf.variable(init);
+        init.dispose();
+        const p = { name: 'model.embed_tokens.weight', variable: v };
+        const opt = new GaLoreAdamW({ rank: 8, stateBits: 8, target: ['embed_tokens'], inPlaceMinSize, onWarning: () => undefined });
+        const probe = tf.randomNormal([2, shape[0]], 0, 1, 'float32', 7);
+        let tookGradient = false;
+        for (let s = 0; s < 2; s++) {
+          const g = tf.randomNormal([...shape], 0, 1e-3, 'float32', 10 + s);
+          tf.matMul(probe, v).dispose(); // the weight as a right operand before the step
+          opt.stepParam(p, g, 1e-2);
+          tookGradient ||= v.dataId === g.dataId;
+          g.dispose();
+        }
+        const after = tf.matMul(probe, v).dataSync();
+        const fresh = tf.matMul(probe, tf.tensor2d(v.dataSync(), [...shape])).dataSync();
+        let stale = 0;
+        for (let i = 0; i < after.length; i++) stale = Math.max(stale, Math.abs(after[i] - fresh[i]));
+        const out = v.dataSync().slice();
+        opt.dispose(); v.dispose(); probe.dispose();
+        return { out, tookGradient, stale };
+      };
+      const blocks = run(2 ** 24);
+      const whole = run(Number.MAX_SAFE_INTEGER);
+      expect(blocks.tookGradient).toBe(true);
+      expect(whole.tookGradient).toBe(false);
+      expect(blocks.stale).toBeLessThan(1e-4);
+      let d = 0;
+      for (let i = 0; i < whole.out.length; i++) d = Math.max(d, Math.abs(blocks.out[i] - whole.out[i]));
+      expect(d).toBeLessThan(1e-6);
+    });
+  }
+});

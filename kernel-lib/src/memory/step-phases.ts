@@ -17,8 +17,8 @@
  *                            the scaled copy and the new weight, beside the
  *                            low-rank direction (and, float32, the new moments);
  *                            weights of 2^24 elements or more are updated a
- *                            block of 2^20 at a time into a host array that
- *                            becomes the new weight: p + 2 q + 5 blocks
+ *                            block of 2^20 at a time into the spent
+ *                            gradient's buffer: 2 q + 5 blocks
  * The gradient being stepped is counted with the gradients.
  *
  * Activation checkpointing (train/checkpointed-gradients.ts), N = B T
@@ -66,9 +66,9 @@ export function optimizerStepWorkspaceBytes(w: SteppedWeight): number {
     case 'galore':
     case 'galore8bit': {
       const q = numel(w.moments ?? w.shape);
-      // large weights are updated a block of 2^20 elements at a time into a host array, then
-      // replaced: the new weight, the projected gradient and the direction, ~5 blocks of temporaries
-      if (p >= IN_PLACE_MIN_ELEMENTS) return FLOAT32_BYTES * (p + 2 * q + 5 * Math.min(p, IN_PLACE_BLOCK));
+      // large weights are updated a block of 2^20 elements at a time, written into the spent
+      // gradient's buffer (wasm): the projected gradient and the direction, ~5 blocks of temporaries
+      if (p >= IN_PLACE_MIN_ELEMENTS) return FLOAT32_BYTES * (2 * q + 5 * Math.min(p, IN_PLACE_BLOCK));
       return FLOAT32_BYTES * (2 * p + (w.stateKind === 'galore' ? 3 : 1) * q);
     }
     default: return 0;

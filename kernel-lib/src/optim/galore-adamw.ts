@@ -8,7 +8,8 @@ import { GaLoreProjector, ProjectionSide } from './galore-projector';
 import { Optimizer, OptimizerSnapshot, StateTensor, TrainableParam, decaysByDefault } from './optimizer';
 import { matchesGaloreTarget } from './param-groups';
 import { SubspaceStats } from './subspace-stats';
-import { sliceRows } from '../model/primitives';
+import { hostView, sliceRows } from '../model/primitives';
+import { BLOCKED_TRANSPOSED_PRODUCT_ELEMENTS } from '../linalg/randomized-svd';
 
 /** Elements per block of a block-wise update (4 MB of float32). */
 const BLOCK_ELEMENTS = 2 ** 20;
@@ -142,7 +143,7 @@ export class GaLoreAdamW implements Optimizer {
     if (low !== grad) low.dispose();
     const wd = this.decayFilter(param.name) ? o.weight_decay : 0;
     if (s.projector && param.variable.size >= o.inPlaceMinSize) {
-      this.updateByBlocks(param.variable, s.projector, dir, stepSize, lr * wd);
+      this.updateByBlocks(param.variable, grad, s.projector, dir, stepSize, lr * wd);
       dir.dispose();
       return;
     }
@@ -166,16 +167,23 @@ export class GaLoreAdamW implements Optimizer {
 
   /**
    * w <- w - stepSize * projectBack(dir), then w <- w + w (-decay), a block of
-   * rows at a time into a host array that becomes the new weight: the same
-   * operations as the whole-tensor update, but the backend holds the old and
-   * the new weight only, never the full-size update and its scaled copy. (The
-   * weight is not rewritten in its own buffer: the wasm backend caches packed
-   * copies of matmul operands by tensor, so a tensor must not change under
-   * its id.)
+   * rows at a time: the same operations as the whole-tensor update, without
+   * its full-size update and scaled copy. On wasm the new weight is written
+   * into the gradient's own buffer (the gradient is spent once projected) and
+   * the weight takes that buffer over, so a step allocates nothing the size
+   * of the weight and the old weight's buffer is freed for the next
+   * gradient. (A buffer must never change after it was a matmul's right
+   * operand: the wasm backend caches packed copies by tensor; a gradient
+   * never is one here, and a weight is never rewritten.) Elsewhere the rows go
+   * to a host array that becomes the new weight.
    */
-  private updateByBlocks(w: tf.Variable, projector: GaLoreProjector, dir: tf.Tensor, stepSize: number, decay: number): void {
+  private updateByBlocks(w: tf.Variable, grad: tf.Tensor, projector: GaLoreProjector, dir: tf.Tensor, stepSize: number, decay: number): void {
     const [m, n] = w.shape as [number, number];
-    const out = new Float32Array(m * n);
+    // only gradients large enough that the refresh and the projection never make them a matmul's
+    // right operand (randomized-svd.ts and galore-projector.ts work on row blocks from that size)
+    const intoGradient = tf.getBackend() === 'wasm' && grad.dtype === 'float32' && grad.size === m * n
+      && grad.size >= BLOCKED_TRANSPOSED_PRODUCT_ELEMENTS;
+    const out = intoGradient ? null : new Float32Array(m * n);
     const rows = Math.max(1, Math.floor(BLOCK_ELEMENTS / n));
     for (let a = 0; a < m; a += rows) {
       const b = Math.min(m, a + rows);
@@ -185,12 +193,16 @@ export class GaLoreAdamW implements Optimizer {
         if (decay > 0) p = tf.add(p, tf.mul(p, -decay));
         return p;
       });
-      out.set(next.dataSync() as Float32Array, a * n);
+      (out ?? hostView(grad)).set(hostView(next), a * n); // views taken after the last allocation (the heap may move)
       next.dispose();
     }
-    const updated = tf.tensor2d(out, [m, n]);
-    w.assign(updated);
-    updated.dispose();
+    if (out) {
+      const updated = tf.tensor2d(out, [m, n]);
+      w.assign(updated);
+      updated.dispose();
+    } else {
+      w.assign(grad.shape.length === 2 ? grad : tf.reshape(grad, [m, n])); // the caller still disposes its gradient handle
+    }
   }
 
   /** The latest subspace statistics of every projected weight, by name. */
