@@ -44,17 +44,22 @@ export interface PreflightResult {
   ledger: MemoryLedger;
   capacity: BackendCapacity;
   /** Other methods on the same model and batch, with their predicted peaks. */
-  alternatives: { label: string; total: number; fits: boolean }[];
+  alternatives: { label: string; flags: string; total: number; fits: boolean }[];
   message: string;
 }
 
 /** The method variants the trainer can run, for suggesting alternatives. */
-const ALTERNATIVES: { method: LedgerMethod; options: MemoryLedgerOptions }[] = [
-  { method: 'full', options: { optim: 'adamw' } },
-  { method: 'full', options: { optim: 'adamw8bit' } },
-  { method: 'lora', options: { optim: 'adamw' } },
-  { method: 'galore', options: { optim: 'adamw' } },
-  { method: 'galore', options: { optim: 'adamw8bit' } },
+const ALTERNATIVES: { method: LedgerMethod; options: MemoryLedgerOptions; flags: string }[] = [
+  { method: 'full', options: { optim: 'adamw' }, flags: '--method full' },
+  { method: 'full', options: { optim: 'adamw8bit' }, flags: '--method full --optim adamw8bit' },
+  { method: 'lora', options: { optim: 'adamw' }, flags: '--method lora' },
+  { method: 'galore', options: { optim: 'adamw' }, flags: '--method galore' },
+  { method: 'galore', options: { optim: 'adamw8bit' }, flags: '--method galore --optim adamw8bit' },
+  { method: 'lora', options: { optim: 'adamw', checkpointing: true, lossChunk: 16384 }, flags: '--method lora --checkpointing --loss-chunk 16384' },
+  {
+    method: 'galore', options: { optim: 'adamw8bit', layerwise: true, checkpointing: true, lossChunk: 16384, galoreEmbedding: true },
+    flags: '--method galore --optim adamw8bit --layerwise --checkpointing --loss-chunk 16384 --galore-embedding',
+  },
 ];
 
 /**
@@ -71,12 +76,17 @@ export function preflightCheck(cfg: Qwen2Config, method: LedgerMethod, options: 
   const ledger = memoryLedger(cfg, method, options);
   const cap = capacity.bytes;
   const fits = cap === null || ledger.total <= cap;
-  const alternatives = ALTERNATIVES.map(({ method: m, options: o }) => {
-    const l = memoryLedger(cfg, m, { ...options, ...o, rank: options.rank, loraR: options.loraR });
-    return { label: l.label, total: l.total, fits: cap === null || l.total <= cap };
+  const alternatives = ALTERNATIVES.map(({ method: m, options: o, flags }) => {
+    // each alternative as the flags spell it (the run's own memory options do not carry over)
+    const l = memoryLedger(cfg, m, {
+      batchSize: options.batchSize, seqLen: options.seqLen, rank: options.rank, loraR: options.loraR, loraTargets: options.loraTargets, ...o,
+    });
+    return { label: l.label, flags, total: l.total, fits: cap === null || l.total <= cap };
   });
   const parts = `weights ${gib(ledger.weights)}, gradients ${gib(ledger.gradients)}, optimizer states ${gib(ledger.optimizerStates)}, ` +
-    `activations ${gib(ledger.activations.total)}, backward workspace ${gib(ledger.backwardWorkspace)}`;
+    `activations ${gib(ledger.activations.total)}, backward workspace ${gib(ledger.backwardWorkspace)}, ` +
+    `optimizer-step temporaries ${gib(ledger.stepWorkspace)}; peak at the end of the backward pass ${gib(ledger.phases.forwardBackward)}, ` +
+    `while the optimizer steps ${gib(ledger.phases.optimizerStep)}`;
   let message: string;
   if (fits) {
     message = `memory: predicted peak ${gib(ledger.total)} for ${ledger.label} at batch ${ledger.batchSize} x ${ledger.seqLen}` +
@@ -86,7 +96,7 @@ export function preflightCheck(cfg: Qwen2Config, method: LedgerMethod, options: 
     message = `This run does not fit: ${ledger.label} at batch ${ledger.batchSize} x ${ledger.seqLen} needs about ${gib(ledger.total)} ` +
       `(${parts}), but the backend can hold ${gib(cap!)} (${capacity.source}).\n` +
       (ok.length
-        ? `Methods that would fit: ${ok.map((a) => `${a.label} (${gib(a.total)})`).join('; ')}.`
+        ? `Methods that would fit: ${ok.map((a) => `${a.label} (${gib(a.total)}: ${a.flags})`).join('; ')}.`
         : 'No method fits at this batch size and sequence length; lower --batch-size or --seq-len.') +
       '\n(Override the cap with --memory-cap or GALORE_LAB_MEMORY_CAP, or skip this check with --no-preflight.)';
   }
