@@ -1,7 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { jacobiSvd } from './exact-svd';
 import { fromTensor64 } from './matrix64';
-import { RandomizedSvdOptions, randomizedSvd } from './randomized-svd';
+import { BLOCKED_TRANSPOSED_PRODUCT_ELEMENTS, RandomizedSvdOptions, randomizedSvd } from './randomized-svd';
+import { gramRightSvd } from './gram-svd';
+
+/** Largest small side for which `truncatedSvd` diagonalises the Gram matrix of a large tall gradient. */
+export const GRAM_MAX_SIDE = 1024;
 import { SingularSide, SvdMethod, TruncatedSvd } from './svd-types';
 
 export interface TruncatedSvdOptions extends RandomizedSvdOptions {
@@ -20,7 +24,13 @@ export interface TruncatedSvdOptions extends RandomizedSvdOptions {
  */
 export function truncatedSvd(g: tf.Tensor2D, rank: number, options: TruncatedSvdOptions = {}): TruncatedSvd {
   const method = options.method ?? 'randomized';
-  if (method === 'randomized') return randomizedSvd(g, rank, options);
+  if (method === 'randomized') {
+    // a large tall gradient with a small side (an embedding's): its exact right subspace from the Gram matrix
+    // over row blocks costs a few MB, where the randomized sketches would be [m, 2r] matrices
+    const [m, n] = g.shape;
+    if (options.want === 'right' && g.size >= BLOCKED_TRANSPOSED_PRODUCT_ELEMENTS && n <= GRAM_MAX_SIDE && m >= 8 * n) return gramRightSvd(g, rank);
+    return randomizedSvd(g, rank, options);
+  }
   if (method !== 'exact') throw new Error(`truncatedSvd: method must be "exact" or "randomized", got "${String(method)}"`);
   return exactTruncatedSvd(g, rank, options.want ?? 'both');
 }

@@ -79,8 +79,10 @@ export function optimizerStepWorkspaceBytes(w: SteppedWeight): number {
  * Bytes GaLore's subspace refresh of one weight allocates beyond the weight
  * and its gradient (randomized SVD, sketch of l = min(2 r, m, n) columns):
  * about 3.1 max(m, n) l floats (the sketch, its orthonormalised copy and a
- * transposed product), measured on the wasm backend for tall gradients (an
- * embedding's); 0 for weights GaLore does not project. It happens every
+ * transposed product), measured on the wasm backend for tall gradients; a
+ * large tall gradient with a side of at most 1024 (an embedding's) is
+ * diagonalised through its Gram matrix instead (a few 2^20-value blocks and
+ * the projected gradient); 0 for weights GaLore does not project. It happens every
  * `update_proj_gap` steps, the first step included.
  *
  * @example
@@ -89,6 +91,9 @@ export function optimizerStepWorkspaceBytes(w: SteppedWeight): number {
 export function galoreRefreshWorkspaceBytes(w: SteppedWeight, rank: number): number {
   if (w.stateKind !== 'galore' && w.stateKind !== 'galore8bit') return 0;
   const [m, n] = w.shape;
+  // a large tall gradient with a small side gets its subspace from the Gram matrix over row blocks
+  // (linalg/gram-svd.ts): a few blocks, the projected gradient for the energy figure
+  if (m * n >= 2 ** 24 && n <= 1024 && m >= 8 * n) return FLOAT32_BYTES * (numel(w.moments ?? [m, Math.min(rank, n)]) + 3 * 2 ** 20 + n * n);
   const l = Math.min(2 * rank, m, n);
   return Math.ceil(FLOAT32_BYTES * 3.1 * Math.max(m, n) * l);
 }
