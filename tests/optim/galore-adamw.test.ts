@@ -300,12 +300,12 @@ it('8-bit GaLore states stay within a stated error of 32-bit on a least-squares 
 describe('block-wise update of large weights', () => {
   for (const [shape, proj] of [[[300, 40], 'std'], [[40, 300], 'std'], [[120, 90], 'full']] as const) {
     it(`gives the same weights as the whole-tensor update (${shape.join('x')}, ${proj}, with weight decay), and a fresh weight tensor`, () => {
-      const run = (inPlaceMinSize: number) => {
+      const run = (blockUpdateMinSize: number) => {
         const init = tf.randomNormal([...shape], 0, 1, 'float32', 5);
         const v = tf.variable(init);
         init.dispose(); // the variable owns its buffer, as a model's weights do
         const p = { name: 'model.embed_tokens.weight', variable: v };
-        const opt = new GaLoreAdamW({ rank: 6, proj_type: proj, stateBits: 8, weight_decay: 0.1, target: ['embed_tokens'], inPlaceMinSize, onWarning: () => undefined });
+        const opt = new GaLoreAdamW({ rank: 6, proj_type: proj, stateBits: 8, weight_decay: 0.1, target: ['embed_tokens'], blockUpdateMinSize, onWarning: () => undefined });
         for (let s = 0; s < 3; s++) {
           const g = tf.randomNormal([...shape], 0, 1, 'float32', 10 + s);
           const probe = tf.randomNormal([3, shape[0]], 0, 1, 'float32', 7);
@@ -334,7 +334,7 @@ describe('block-wise update of large weights', () => {
     const v = tf.variable(tf.randomNormal([64, 32], 0, 1, 'float32', 1));
     const alias = tf.clone(v); // shares the buffer on wasm until one of them changes
     const before = alias.dataSync().slice();
-    const opt = new GaLoreAdamW({ rank: 4, target: ['embed_tokens'], inPlaceMinSize: 1, onWarning: () => undefined });
+    const opt = new GaLoreAdamW({ rank: 4, target: ['embed_tokens'], blockUpdateMinSize: 1, onWarning: () => undefined });
     opt.stepParam({ name: 'model.embed_tokens.weight', variable: v }, tf.randomNormal([64, 32], 0, 1, 'float32', 2), 1e-2);
     expect(Array.from(alias.dataSync())).toEqual(Array.from(before));
     expect(Array.from(v.dataSync())).not.toEqual(Array.from(before));
@@ -345,12 +345,12 @@ describe('block-wise update of large weights', () => {
 describe('a weight of 2^24 elements or more (an embedding)', () => {
   for (const shape of [[32768, 512], [512, 32768]] as const) {
     it(`takes the spent gradient's buffer on wasm, with the whole-tensor update's values (${shape.join('x')})`, () => {
-      const run = (inPlaceMinSize: number) => {
+      const run = (blockUpdateMinSize: number) => {
         const init = tf.randomNormal([...shape], 0, 0.02, 'float32', 5);
         const v = tf.variable(init);
         init.dispose();
         const p = { name: 'model.embed_tokens.weight', variable: v };
-        const opt = new GaLoreAdamW({ rank: 8, stateBits: 8, target: ['embed_tokens'], inPlaceMinSize, onWarning: () => undefined });
+        const opt = new GaLoreAdamW({ rank: 8, stateBits: 8, target: ['embed_tokens'], blockUpdateMinSize, onWarning: () => undefined });
         const probe = tf.randomNormal([2, shape[0]], 0, 1, 'float32', 7);
         let tookGradient = false;
         for (let s = 0; s < 2; s++) {

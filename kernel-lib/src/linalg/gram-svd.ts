@@ -10,12 +10,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { sliceRows, transpose2d } from '../model/primitives';
+import { rowsPerBlock } from './large-matrix';
 import { matrix64 } from './matrix64';
 import { symmetricEigen } from './symmetric-eigen';
 import { TruncatedSvd } from './svd-types';
-
-/** Rows per block: about 2^20 values. */
-const BLOCK_ELEMENTS = 2 ** 20;
 
 /**
  * Top-`rank` singular values and right singular vectors (Vt [r, n]) of a tall
@@ -29,7 +27,7 @@ export function gramRightSvd(g: tf.Tensor2D, rank: number): TruncatedSvd {
   const r = Math.min(rank, m, n);
   if (!(r >= 1)) throw new Error(`gramRightSvd: rank must be >= 1, got ${rank} for a ${m}x${n} matrix`);
   const gram = new Float64Array(n * n);
-  const step = Math.max(1, Math.floor(BLOCK_ELEMENTS / n));
+  const step = rowsPerBlock(n);
   for (let a = 0; a < m; a += step) {
     const rows = Math.min(step, m - a);
     const part = tf.tidy(() => {

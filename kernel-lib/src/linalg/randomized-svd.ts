@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { sliceRows, transpose2d } from '../model/primitives';
+import { LARGE_MATRIX_ELEMENTS, rowsPerBlock } from './large-matrix';
 import { orthonormalizeColumns } from './cholesky-qr';
 import { SymmetricEigen, jacobiEigen } from './jacobi-eigen';
 import { symmetricEigen } from './symmetric-eigen';
@@ -82,13 +83,6 @@ interface LinearOperator {
   applyTransposed(x: tf.Tensor2D): tf.Tensor2D;
 }
 
-/**
- * Above this many elements, A^T x is summed over blocks of A's rows: on wasm
- * the right-hand operand of a matmul gets a packed copy that lives as long as
- * the operand, so A itself (an embedding's 0.5 GB gradient) must not be one.
- */
-export const BLOCKED_TRANSPOSED_PRODUCT_ELEMENTS = 2 ** 24;
-const BLOCK_ELEMENTS = 2 ** 20;
 
 function matrixOperator(a: tf.Tensor2D): LinearOperator {
   const [rows, cols] = a.shape;
@@ -97,16 +91,16 @@ function matrixOperator(a: tf.Tensor2D): LinearOperator {
     cols,
     apply: (x) => tf.matMul(a, x) as tf.Tensor2D,
     // A^T x = (x^T A)^T: only the thin matrices are transposed
-    applyTransposed: (x) => (a.size >= BLOCKED_TRANSPOSED_PRODUCT_ELEMENTS
+    applyTransposed: (x) => (a.size >= LARGE_MATRIX_ELEMENTS
       ? blockedTransposedProduct(a, x)
       : tf.tidy(() => tf.transpose(tf.matMul(tf.transpose(x), a))) as tf.Tensor2D),
   };
 }
 
-/** A^T x as the sum over row blocks b of (x_b^T A_b)^T, each block a small copy (see above). */
+/** A^T x as the sum over row blocks b of (x_b^T A_b)^T, each block a small copy (a large A never becomes a right operand: large-matrix.ts). */
 export function blockedTransposedProduct(a: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor2D {
   const [rows, cols] = a.shape;
-  const step = Math.max(1, Math.floor(BLOCK_ELEMENTS / cols));
+  const step = rowsPerBlock(cols);
   let acc: tf.Tensor2D | null = null;
   for (let r = 0; r < rows; r += step) {
     const n = Math.min(step, rows - r);

@@ -1,11 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { jacobiSvd } from './exact-svd';
 import { fromTensor64 } from './matrix64';
-import { BLOCKED_TRANSPOSED_PRODUCT_ELEMENTS, RandomizedSvdOptions, randomizedSvd } from './randomized-svd';
+import { RandomizedSvdOptions, randomizedSvd } from './randomized-svd';
 import { gramRightSvd } from './gram-svd';
-
-/** Largest small side for which `truncatedSvd` diagonalises the Gram matrix of a large tall gradient. */
-export const GRAM_MAX_SIDE = 1024;
+import { usesGramRightSvd } from './large-matrix';
 import { SingularSide, SvdMethod, TruncatedSvd } from './svd-types';
 
 export interface TruncatedSvdOptions extends RandomizedSvdOptions {
@@ -28,7 +26,7 @@ export function truncatedSvd(g: tf.Tensor2D, rank: number, options: TruncatedSvd
     // a large tall gradient with a small side (an embedding's): its exact right subspace from the Gram matrix
     // over row blocks costs a few MB, where the randomized sketches would be [m, 2r] matrices
     const [m, n] = g.shape;
-    if (options.want === 'right' && g.size >= BLOCKED_TRANSPOSED_PRODUCT_ELEMENTS && n <= GRAM_MAX_SIDE && m >= 8 * n) return gramRightSvd(g, rank);
+    if (options.want === 'right' && usesGramRightSvd(m, n)) return gramRightSvd(g, rank);
     return randomizedSvd(g, rank, options);
   }
   if (method !== 'exact') throw new Error(`truncatedSvd: method must be "exact" or "randomized", got "${String(method)}"`);

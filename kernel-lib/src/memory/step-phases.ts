@@ -36,12 +36,9 @@
  *                 temporaries
  * plus, in every phase, the weights and the optimizer states.
  */
+import { LARGE_MATRIX_ELEMENTS, ROW_BLOCK_ELEMENTS, usesGramRightSvd } from '../linalg/large-matrix';
 import { FLOAT32_BYTES, numel } from './optimizer-state-bytes';
 
-/** GaLore updates weights of at least this many elements block by block (`inPlaceMinSize`'s default). */
-const IN_PLACE_MIN_ELEMENTS = 2 ** 24;
-/** Elements per block of an in-place update. */
-const IN_PLACE_BLOCK = 2 ** 20;
 
 /** What the optimizer holds for one weight (the ledger row's `stateKind` and shapes). */
 export interface SteppedWeight {
@@ -68,7 +65,7 @@ export function optimizerStepWorkspaceBytes(w: SteppedWeight): number {
       const q = numel(w.moments ?? w.shape);
       // large weights are updated a block of 2^20 elements at a time, written into the spent
       // gradient's buffer (wasm): the projected gradient and the direction, ~5 blocks of temporaries
-      if (p >= IN_PLACE_MIN_ELEMENTS) return FLOAT32_BYTES * (2 * q + 5 * Math.min(p, IN_PLACE_BLOCK));
+      if (p >= LARGE_MATRIX_ELEMENTS) return FLOAT32_BYTES * (2 * q + 5 * Math.min(p, ROW_BLOCK_ELEMENTS));
       return FLOAT32_BYTES * (2 * p + (w.stateKind === 'galore' ? 3 : 1) * q);
     }
     default: return 0;
@@ -93,7 +90,7 @@ export function galoreRefreshWorkspaceBytes(w: SteppedWeight, rank: number): num
   const [m, n] = w.shape;
   // a large tall gradient with a small side gets its subspace from the Gram matrix over row blocks
   // (linalg/gram-svd.ts): a few blocks, the projected gradient for the energy figure
-  if (m * n >= 2 ** 24 && n <= 1024 && m >= 8 * n) return FLOAT32_BYTES * (numel(w.moments ?? [m, Math.min(rank, n)]) + 3 * 2 ** 20 + n * n);
+  if (usesGramRightSvd(m, n)) return FLOAT32_BYTES * (numel(w.moments ?? [m, Math.min(rank, n)]) + 3 * ROW_BLOCK_ELEMENTS + n * n);
   const l = Math.min(2 * rank, m, n);
   return Math.ceil(FLOAT32_BYTES * 3.1 * Math.max(m, n) * l);
 }

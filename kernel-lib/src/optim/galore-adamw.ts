@@ -9,10 +9,7 @@ import { Optimizer, OptimizerSnapshot, StateTensor, TrainableParam, decaysByDefa
 import { matchesGaloreTarget } from './param-groups';
 import { SubspaceStats } from './subspace-stats';
 import { hostView, sliceRows } from '../model/primitives';
-import { BLOCKED_TRANSPOSED_PRODUCT_ELEMENTS } from '../linalg/randomized-svd';
-
-/** Elements per block of a block-wise update (4 MB of float32). */
-const BLOCK_ELEMENTS = 2 ** 20;
+import { LARGE_MATRIX_ELEMENTS, rowsPerBlock } from '../linalg/large-matrix';
 
 interface ParamState {
   /** Steps taken; schedules refreshes (galore-torch's state["step"]). */
@@ -142,7 +139,7 @@ export class GaLoreAdamW implements Optimizer {
     const dir = s.moments.direction(low, b1, b2, o.eps, 1);
     if (low !== grad) low.dispose();
     const wd = this.decayFilter(param.name) ? o.weight_decay : 0;
-    if (s.projector && param.variable.size >= o.inPlaceMinSize) {
+    if (s.projector && param.variable.size >= o.blockUpdateMinSize) {
       this.updateByBlocks(param.variable, grad, s.projector, dir, stepSize, lr * wd);
       dir.dispose();
       return;
@@ -182,9 +179,9 @@ export class GaLoreAdamW implements Optimizer {
     // only gradients large enough that the refresh and the projection never make them a matmul's
     // right operand (randomized-svd.ts and galore-projector.ts work on row blocks from that size)
     const intoGradient = tf.getBackend() === 'wasm' && grad.dtype === 'float32' && grad.size === m * n
-      && grad.size >= BLOCKED_TRANSPOSED_PRODUCT_ELEMENTS;
+      && grad.size >= LARGE_MATRIX_ELEMENTS;
     const out = intoGradient ? null : new Float32Array(m * n);
-    const rows = Math.max(1, Math.floor(BLOCK_ELEMENTS / n));
+    const rows = rowsPerBlock(n);
     for (let a = 0; a < m; a += rows) {
       const b = Math.min(m, a + rows);
       const next = tf.tidy(() => {

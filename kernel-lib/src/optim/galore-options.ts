@@ -1,4 +1,5 @@
 import { SvdMethod } from '../linalg/svd-types';
+import { LARGE_MATRIX_ELEMENTS } from '../linalg/large-matrix';
 import { GaloreTarget } from './param-groups';
 import { PROJ_TYPES, ProjType } from './galore-projector';
 import { BLOCK_SIZES, BlockSize } from './quantize-blockwise';
@@ -77,7 +78,7 @@ export interface GaLoreAdamWOptions {
    * weight then keeps: the gradient passed to `step`/`stepParam` for such a
    * weight is consumed (dispose it afterwards as usual, do not read it).
    */
-  inPlaceMinSize?: number;
+  blockUpdateMinSize?: number;
   /**
    * Update rule for parameters GaLore does not project: 'pytorch' (default:
    * torch.optim.AdamW, via `adamW` / `adamW8bit`) or 'galore-torch' (the same
@@ -111,7 +112,7 @@ export interface ResolvedGaLoreOptions {
   stateBits: 8 | 32;
   blockSize: BlockSize;
   min8bitSize: number;
-  inPlaceMinSize: number;
+  blockUpdateMinSize: number;
   untargetedRule: 'pytorch' | 'galore-torch';
   seed: number;
   statsTopK: number;
@@ -149,7 +150,7 @@ export function resolveGaLoreOptions(o: GaLoreAdamWOptions = {}): ResolvedGaLore
     stateBits: o.stateBits ?? 32,
     blockSize: o.blockSize ?? 256,
     min8bitSize: o.min8bitSize ?? 4096,
-    inPlaceMinSize: o.inPlaceMinSize ?? 2 ** 24,
+    blockUpdateMinSize: o.blockUpdateMinSize ?? LARGE_MATRIX_ELEMENTS,
     untargetedRule: o.untargetedRule ?? 'pytorch',
     seed: o.seed ?? 0,
     statsTopK: o.statsTopK ?? 8,
@@ -172,7 +173,7 @@ export function resolveGaLoreOptions(o: GaLoreAdamWOptions = {}): ResolvedGaLore
   if (r.stateBits !== 8 && r.stateBits !== 32) fail(`stateBits must be 8 or 32, got ${String(r.stateBits)}`);
   if (!(BLOCK_SIZES as readonly number[]).includes(r.blockSize)) fail(`blockSize must be ${BLOCK_SIZES.join(' or ')}, got ${r.blockSize}`);
   if (!(r.min8bitSize >= 0)) fail(`min8bitSize must be >= 0, got ${r.min8bitSize}`);
-  if (!(r.inPlaceMinSize >= 1)) fail(`inPlaceMinSize must be >= 1, got ${r.inPlaceMinSize}`);
+  if (!(r.blockUpdateMinSize >= 1)) fail(`blockUpdateMinSize must be >= 1, got ${r.blockUpdateMinSize}`);
   if (r.untargetedRule !== 'pytorch' && r.untargetedRule !== 'galore-torch') {
     fail(`untargetedRule must be "pytorch" or "galore-torch", got "${String(r.untargetedRule)}"`);
   }

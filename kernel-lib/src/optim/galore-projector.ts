@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { sliceRows } from '../model/primitives';
-import { BLOCKED_TRANSPOSED_PRODUCT_ELEMENTS, blockedTransposedProduct } from '../linalg/randomized-svd';
+import { blockedTransposedProduct } from '../linalg/randomized-svd';
+import { LARGE_MATRIX_ELEMENTS } from '../linalg/large-matrix';
 import { RandomizedSvdOptions } from '../linalg/randomized-svd';
 import { SingularSide, SvdMethod } from '../linalg/svd-types';
 import { truncatedSvd } from '../linalg/truncated-svd';
@@ -164,7 +165,7 @@ export class GaLoreProjector {
       let x = grad as tf.Tensor2D;
       if (this.left) {
         // a large gradient must not be a matmul's right operand (wasm keeps a packed copy of it): U^T G over row blocks
-        x = grad.size >= BLOCKED_TRANSPOSED_PRODUCT_ELEMENTS ? tf.transpose(blockedTransposedProduct(x, this.left)) as tf.Tensor2D
+        x = grad.size >= LARGE_MATRIX_ELEMENTS ? tf.transpose(blockedTransposedProduct(x, this.left)) as tf.Tensor2D
           : tf.matMul(tf.transpose(this.left), x);
       }
       if (this.right) x = tf.matMul(x, tf.transpose(this.right));

@@ -4,6 +4,7 @@
  * (no tensors, no display), so it is cheap to call every step and easy to test.
  */
 import { BucketHistory, roundSignificant, weightedMean } from './downsample';
+import type { SubspaceStats } from '../optim/subspace-stats';
 import { RoutingHistory, type RoutingInput } from './routing-history';
 import {
   TELEMETRY_SCHEMA,
@@ -56,17 +57,8 @@ export interface MemoryInput {
   device: DeviceMemory | null;
 }
 
-/** What GaLore reports at a subspace refresh (the optimizer's `SubspaceStats`). */
-export interface SubspaceInput {
-  name: string;
-  step: number;
-  shape: [number, number];
-  side: 'left' | 'right' | 'full';
-  rank: number;
-  singularValues: number[];
-  energyCaptured: number;
-  overlap: number | null;
-}
+/** What the recorder reads of a subspace refresh: the optimizer's `SubspaceStats` (timing and method aside). */
+export type SubspaceInput = Pick<SubspaceStats, 'name' | 'step' | 'shape' | 'side' | 'rank' | 'singularValues' | 'energyCaptured' | 'overlap'>;
 
 const MODULE_ORDER = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
 
