@@ -1,7 +1,7 @@
 /**
  * `galore-lab install-kernel [--user|--prefix DIR] [--name NAME] [--display-name TEXT] [--uninstall]`
  */
-import { parseArgs } from 'node:util';
+import { parseInstallArgs } from '../kernel/install-args';
 import {
   DEFAULT_DISPLAY_NAME,
   DEFAULT_KERNEL_NAME,
@@ -32,48 +32,18 @@ paths to this Node and this package), or removes it with --uninstall.
  * // installed kernelspec "galore-lab" in /tmp/jp/share/jupyter/kernels/galore-lab
  */
 export async function installKernelCommand(argv: string[], out: (line: string) => void): Promise<number> {
-  let values: { user?: boolean; prefix?: string; name?: string; 'display-name'?: string; uninstall?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        user: { type: 'boolean' },
-        prefix: { type: 'string' },
-        name: { type: 'string' },
-        'display-name': { type: 'string' },
-        uninstall: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: false,
-      strict: true,
-    }));
-  } catch (error) {
-    out(`install-kernel: ${(error as Error).message}`);
-    out(USAGE);
-    return 2;
-  }
-  if (values.help) {
-    out(USAGE);
-    return 0;
-  }
-  if (values.user && values.prefix !== undefined) {
-    out('install-kernel: choose either --user or --prefix DIR, not both');
-    return 2;
-  }
-  if (values.prefix === '') {
-    out('install-kernel: --prefix needs a folder');
-    return 2;
-  }
-  const name = values.name ?? DEFAULT_KERNEL_NAME;
+  const args = parseInstallArgs('install-kernel', argv, ['name', 'display-name'], [], USAGE, out);
+  if (typeof args === 'number') return args;
+  const name = args.options.name ?? DEFAULT_KERNEL_NAME;
   const nameProblem = kernelNameProblem(name);
   if (nameProblem) {
     out(`install-kernel: ${nameProblem}`);
     return 2;
   }
-  const location: InstallLocation = values.prefix !== undefined ? { kind: 'prefix', prefix: values.prefix } : { kind: 'user' };
+  const location: InstallLocation = args.location;
   const dir = kernelSpecDir(location, name);
 
-  if (values.uninstall) {
+  if (args.uninstall) {
     const removed = uninstallKernelSpec(dir);
     if (!removed.ok) {
       out(`install-kernel: ${removed.reason}`);
@@ -83,7 +53,7 @@ export async function installKernelCommand(argv: string[], out: (line: string) =
     return 0;
   }
 
-  const installed = installKernelSpec(dir, values['display-name'] ?? DEFAULT_DISPLAY_NAME);
+  const installed = installKernelSpec(dir, args.options['display-name'] ?? DEFAULT_DISPLAY_NAME);
   if (!installed.ok) {
     out(`install-kernel: ${installed.reason}`);
     return 1;

@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync, rmSync, cpSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseInstallArgs } from '../kernel/install-args';
 import { packageRoot, packageVersion } from '../kernel/package-location';
 import { userJupyterDataDir } from '../kernel/kernelspec';
 import { makeSiblingTempDir, replaceDirAtomic } from '../util/atomic-write';
@@ -81,48 +81,19 @@ export function labExtensionDir(location: { kind: 'user' } | { kind: 'prefix'; p
  * // installed galore-lab-jupyterlab 0.1.0 in /opt/venv/share/jupyter/labextensions/galore-lab-jupyterlab
  */
 export async function installExtensionCommand(argv: string[], out: (line: string) => void): Promise<number> {
-  let values: { user?: boolean; prefix?: string; source?: string; uninstall?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        user: { type: 'boolean' },
-        prefix: { type: 'string' },
-        source: { type: 'string' },
-        uninstall: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: false,
-      strict: true,
-    }));
-  } catch (error) {
-    out(`install-extension: ${(error as Error).message}`);
-    out(USAGE);
-    return 2;
-  }
-  if (values.help) {
-    out(USAGE);
-    return 0;
-  }
-  if (values.user && values.prefix !== undefined) {
-    out('install-extension: choose either --user or --prefix DIR, not both');
-    return 2;
-  }
-  if (values.prefix === '' || values.source === '') {
-    out(`install-extension: --${values.prefix === '' ? 'prefix' : 'source'} needs a folder`);
-    return 2;
-  }
-  const source = resolve(values.source ?? prebuiltExtensionDir());
+  const args = parseInstallArgs('install-extension', argv, ['source'], ['source'], USAGE, out);
+  if (typeof args === 'number') return args;
+  const source = resolve(args.options.source ?? prebuiltExtensionDir());
   const built = readBuiltExtension(source);
   if (!built.ok) {
     out(`install-extension: ${built.reason}`);
     return 1;
   }
   const { name, version } = built.extension;
-  const location = values.prefix !== undefined ? ({ kind: 'prefix', prefix: resolve(values.prefix) } as const) : ({ kind: 'user' } as const);
+  const location = args.location.kind === 'prefix' ? ({ kind: 'prefix', prefix: resolve(args.location.prefix) } as const) : ({ kind: 'user' } as const);
   const target = labExtensionDir(location, name);
 
-  if (values.uninstall) {
+  if (args.uninstall) {
     if (!existsSync(target)) {
       out(`install-extension: ${name} is not installed in ${target}`);
       return 1;
