@@ -203,16 +203,12 @@ export function missingPrerequisites() {
 }
 
 /**
- * A throwaway Jupyter installation with our kernel installed by
- * `galore-lab install-kernel --prefix`. Returns its environment and a cleanup.
+ * Environment for a Jupyter confined to `root` (its data, runtime and config
+ * folders) that finds kernelspecs under `prefix` and logs our kernel to
+ * root/kernel.log. Shared with the kernel tests' harness.
  */
-export function jupyterWithKernel() {
-  const root = mkdtempSync(join(tmpdir(), 'galore-notebooks-'));
-  const prefix = join(root, 'prefix');
-  for (const dir of ['data', 'runtime', 'config']) mkdirSync(join(root, dir), { recursive: true });
-  const install = spawnSync(process.execPath, [join(REPO_ROOT, 'kernel-lib', 'dist', 'cli', 'main.js'), 'install-kernel', '--prefix', prefix], { encoding: 'utf8' });
-  if (install.status !== 0) throw new Error(`install-kernel failed:\n${install.stdout}${install.stderr}`);
-  const env = {
+export function isolatedJupyterEnv(root, prefix) {
+  return {
     ...process.env,
     JUPYTER_PATH: join(prefix, 'share', 'jupyter'),
     JUPYTER_DATA_DIR: join(root, 'data'),
@@ -222,6 +218,19 @@ export function jupyterWithKernel() {
     PYTHONDONTWRITEBYTECODE: '1',
     GALORE_LAB_KERNEL_LOG: join(root, 'kernel.log'),
   };
+}
+
+/**
+ * A throwaway Jupyter installation with our kernel installed by
+ * `galore-lab install-kernel --prefix`. Returns its environment and a cleanup.
+ */
+export function jupyterWithKernel() {
+  const root = mkdtempSync(join(tmpdir(), 'galore-notebooks-'));
+  const prefix = join(root, 'prefix');
+  for (const dir of ['data', 'runtime', 'config']) mkdirSync(join(root, dir), { recursive: true });
+  const install = spawnSync(process.execPath, [join(REPO_ROOT, 'kernel-lib', 'dist', 'cli', 'main.js'), 'install-kernel', '--prefix', prefix], { encoding: 'utf8' });
+  if (install.status !== 0) throw new Error(`install-kernel failed:\n${install.stdout}${install.stderr}`);
+  const env = isolatedJupyterEnv(root, prefix);
   return { root, env, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { installKernelCommand } from '../../../kernel-lib/src/cli/install-kernel-command';
+import { isolatedJupyterEnv } from '../../../scripts/run-notebooks.mjs';
 
 export const REPO_ROOT = join(__dirname, '..', '..', '..');
 export const KERNEL_LIB = join(REPO_ROOT, 'kernel-lib');
@@ -98,16 +99,7 @@ export function createJupyterSandbox(): JupyterSandbox {
   const prefix = join(root, 'prefix');
   const notebookDir = join(root, 'notebooks');
   for (const dir of ['data', 'runtime', 'config', 'notebooks']) mkdirSync(join(root, dir), { recursive: true });
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    JUPYTER_PATH: join(prefix, 'share', 'jupyter'),
-    JUPYTER_DATA_DIR: join(root, 'data'),
-    JUPYTER_RUNTIME_DIR: join(root, 'runtime'),
-    JUPYTER_CONFIG_DIR: join(root, 'config'),
-    JUPYTER_PLATFORM_DIRS: '0',
-    PYTHONDONTWRITEBYTECODE: '1',
-    GALORE_LAB_KERNEL_LOG: join(root, 'kernel.log'),
-  };
+  const env: NodeJS.ProcessEnv = isolatedJupyterEnv(root, prefix);
   return { root, prefix, notebookDir, env, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
