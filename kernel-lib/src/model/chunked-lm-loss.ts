@@ -43,11 +43,6 @@ function checkChunk(chunk: number): void {
   if (!(Number.isInteger(chunk) && chunk >= 1)) throw new Error(`chunked loss: the vocabulary chunk must be a positive integer, got ${chunk}`);
 }
 
-/** Rows [start, start + size) of W, as a new [size, d] tensor (a copy of those rows only). */
-function rowsOf(w: tf.Tensor2D, start: number, size: number): tf.Tensor2D {
-  return sliceRows(w, start, size);
-}
-
 /**
  * Forward half: the summed loss, the count of labelled rows and each row's
  * log-sum-exp, without the full logits (see the module comment). Makes no
@@ -69,7 +64,7 @@ export function lmHeadLossForward(h: tf.Tensor2D, w: tf.Tensor2D, labels: Int32A
   for (let v0 = 0; v0 < vocab; v0 += chunk) {
     const c = Math.min(chunk, vocab - v0);
     tf.tidy(() => {
-      const logits = tf.matMul(h, transpose2d(rowsOf(w, v0, c)));          // [N, c]
+      const logits = tf.matMul(h, transpose2d(sliceRows(w, v0, c)));          // [N, c]
       const rowMax = tf.max(logits, 1).dataSync();
       const probMax = tf.max(tf.softmax(logits), 1).dataSync();             // 1 / sum exp(x - max)
       for (let i = 0; i < n; i++) {
@@ -117,7 +112,7 @@ export function lmHeadLossBackward(
       const hits: number[] = [];
       for (let i = 0; i < n; i++) if (labels[i] >= v0 && labels[i] < v0 + c) hits.push(i);
       const next = tf.tidy(() => {
-        const wc = rowsOf(w, v0, c);
+        const wc = sliceRows(w, v0, c);
         const logits = tf.matMul(h, transpose2d(wc));                           // [N, c]
         let g = tf.mul(tf.exp(tf.sub(logits, lseT)), scaleT) as tf.Tensor2D;    // scale P on counted rows
         if (hits.length > 0) {
