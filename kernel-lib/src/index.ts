@@ -19,7 +19,9 @@ export type { KVCache, WeightData, LayerContext, LossOptions } from './model/cau
 export type { Projection } from './model/attention';
 export { matmul2d, linear, embeddingLookup, crossEntropy } from './model/primitives';
 export { chunkedCrossEntropy, lmHeadLossForward, lmHeadLossBackward } from './model/chunked-lm-loss';
-export type { ChunkedLossForward } from './model/chunked-lm-loss';
+export type { ChunkedLossForward, GradientRows } from './model/chunked-lm-loss';
+export { RecycledGradient } from './train/recycled-gradient';
+export { assignInPlace, bufferHolders, forgetPackedCopies, overwrite } from './backend/wasm-buffers';
 export { generate, processLogits } from './model/generation';
 export type { GenerateOptions, GenerateResult } from './model/generation';
 export { loadPretrained, savePretrained } from './model/model-folder';

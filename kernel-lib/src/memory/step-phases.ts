@@ -30,7 +30,10 @@
  *                 with layer-wise updates the largest stepped weight's
  *                 gradient, dW temporary and optimizer temporaries
  *   head phase    the layer inputs, the final hidden states and dh (3 N d),
- *                 one chunk's temporaries (7 N c + 3 c d)
+ *                 one chunk's temporaries (7 N c + 3 c d), and the
+ *                 gradients outside the layers (the embedding's buffer is
+ *                 held from the start of the batch on wasm: it is the one
+ *                 the weight left behind at the previous step)
  *   step phase    every gradient kept for the step (the embedding's, when
  *                 trained, assembled once) + the largest weight's optimizer
  *                 temporaries
@@ -141,7 +144,7 @@ export function checkpointedPhases(x: CheckpointedPhaseInput): CheckpointedPhase
   const inputs = F * (x.layers + 1) * N * x.hidden;
   return {
     layer: inputs + F * N * x.hidden + x.layerActivations + x.layerWorkspace + x.layerGradients + x.otherGradients + x.steppedInBackward,
-    head: inputs + F * (3 * N * x.hidden + 7 * N * c + 3 * c * x.hidden),
+    head: inputs + F * (3 * N * x.hidden + 7 * N * c + 3 * c * x.hidden) + x.otherGradients,
     step: x.layerGradients + x.otherGradients + x.stepWorkspace,
   };
 }

@@ -85,22 +85,30 @@ export function lmHeadLossForward(h: tf.Tensor2D, w: tf.Tensor2D, labels: Int32A
 }
 
 /**
+ * Where the lm_head weight's gradient rows go: a Float32Array of V * d, or a
+ * function that returns one (a view of a wasm backend buffer, which must be
+ * taken anew after each allocation since the heap may move).
+ */
+export type GradientRows = Float32Array | (() => Float32Array);
+
+/**
  * Backward half: dh [N, d] for a loss gradient `scale` per counted row
- * (dy / count for the mean), and, when `dW` is given (a Float32Array of
- * V * d, added to), the lm_head weight's gradient, chunk by chunk.
+ * (dy / count for the mean), and, when `dW` is given (V * d values, added
+ * to), the lm_head weight's gradient, chunk by chunk.
  *
  * @example
  * const dW = new Float32Array(vocab * hidden);
  * const dh = lmHeadLossBackward(hidden, w, targets, f.lse, 1 / f.count, 4096, dW);
  */
 export function lmHeadLossBackward(
-  h: tf.Tensor2D, w: tf.Tensor2D, labels: Int32Array, lse: Float32Array, scale: number, chunk: number, dW: Float32Array | null,
+  h: tf.Tensor2D, w: tf.Tensor2D, labels: Int32Array, lse: Float32Array, scale: number, chunk: number, dW: GradientRows | null,
 ): tf.Tensor2D {
   const [n, d] = h.shape;
   const vocab = w.shape[0];
   checkLabels(labels, n, vocab);
   checkChunk(chunk);
-  if (dW && dW.length !== vocab * d) throw new Error(`chunked loss: the weight-gradient buffer holds ${dW.length} values, expected ${vocab} x ${d}`);
+  const rowsOf = (): Float32Array => (typeof dW === 'function' ? dW() : dW!);
+  if (dW && rowsOf().length !== vocab * d) throw new Error(`chunked loss: the weight-gradient buffer holds ${rowsOf().length} values, expected ${vocab} x ${d}`);
   const rowScale = new Float32Array(n);
   for (let i = 0; i < n; i++) if (labels[i] !== -100) rowScale[i] = scale;
   const lseT = tf.tensor2d(lse, [n, 1]);
@@ -123,7 +131,8 @@ export function lmHeadLossBackward(
         }
         if (dW) {
           const dWc = tf.matMul(transpose2d(g), h);                             // [c, d]
-          dW.set(addInto(dW.subarray(v0 * d, (v0 + c) * d), hostView(dWc)), v0 * d);
+          const rows = rowsOf();                                                // after the last allocation
+          rows.set(addInto(rows.subarray(v0 * d, (v0 + c) * d), hostView(dWc)), v0 * d);
         }
         return tf.add(dh, tf.matMul(g, wc)) as tf.Tensor2D;
       });

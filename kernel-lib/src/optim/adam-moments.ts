@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { overwrite } from '../backend/wasm-buffers';
 import { StateTensor, fromStateTensor, toStateTensor } from './optimizer';
 import {
   QuantizedBlocks, dequantizeBlockwise, dynamicQuantMap, quantizeBlockwise, quantizedBytes, requantizeBlock,
@@ -85,8 +86,9 @@ class Float32Moments implements AdamMoments {
       const root = vScale === 1 ? tf.sqrt(v) : tf.div(tf.sqrt(v), vScale);
       return [m, v, tf.div(m, tf.add(root, eps))];
     });
-    this.m.dispose(); this.v.dispose();
-    this.m = tf.keep(m); this.v = tf.keep(v);
+    // the new moments go into the old buffers where the backend allows (wasm): states never move in the heap
+    if (overwrite(this.m, m)) m.dispose(); else { this.m.dispose(); this.m = tf.keep(m); }
+    if (overwrite(this.v, v)) v.dispose(); else { this.v.dispose(); this.v = tf.keep(v); }
     return dir;
   }
 

@@ -3,6 +3,7 @@ import { AdamMoments, createMoments, loadMoments } from './adam-moments';
 import { AdamWOptions } from './adamw';
 import { Optimizer, OptimizerSnapshot, TrainableParam, resolveAdamHyperParams } from './optimizer';
 import { BLOCK_SIZES, BlockSize } from './quantize-blockwise';
+import { assignInPlace } from '../backend/wasm-buffers';
 
 /** Options of `adamW8bit`: AdamW's, plus how states are quantised. */
 export interface AdamW8bitOptions extends AdamWOptions {
@@ -66,13 +67,22 @@ export class AdamW8bit implements Optimizer {
     }
   }
 
-  stepParam(param: TrainableParam, grad: tf.Tensor, lr: number): void {
+  prepare(params: TrainableParam[]): void {
+    for (const p of params) this.stateFor(p);
+  }
+
+  private stateFor(param: TrainableParam) {
     let s = this.state.get(param.name);
     if (!s) {
-      const bits = grad.size >= this.min8bitSize ? 8 : 32;
-      s = { step: 0, moments: createMoments(grad.shape, bits, this.blockSize) };
+      const bits = param.variable.size >= this.min8bitSize ? 8 : 32;
+      s = { step: 0, moments: createMoments(param.variable.shape, bits, this.blockSize) };
       this.state.set(param.name, s);
     }
+    return s;
+  }
+
+  stepParam(param: TrainableParam, grad: tf.Tensor, lr: number): void {
+    const s = this.stateFor(param);
     s.step += 1;
     const wd = this.decayFilter(param.name) ? this.weightDecay : 0;
     const bc1 = 1 - this.beta1 ** s.step;
@@ -84,7 +94,7 @@ export class AdamW8bit implements Optimizer {
       return tf.sub(p, tf.mul(dir, lr / bc1));
     });
     dir.dispose();
-    param.variable.assign(next);
+    assignInPlace(param.variable, next); // the weight keeps its buffer (wasm): no per-step churn of weight-sized buffers
     next.dispose();
   }
 

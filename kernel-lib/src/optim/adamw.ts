@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { assignInPlace, overwrite } from '../backend/wasm-buffers';
 import {
   Optimizer, OptimizerSnapshot, TrainableParam, fromStateTensor, resolveAdamHyperParams, toStateTensor,
 } from './optimizer';
@@ -54,12 +55,25 @@ export class AdamW implements Optimizer {
     }
   }
 
-  stepParam(param: TrainableParam, grad: tf.Tensor, lr: number): void {
+  prepare(params: TrainableParam[]): void {
+    for (const p of params) this.stateFor(p);
+  }
+
+  private stateFor(param: TrainableParam): AdamState {
     let s = this.state.get(param.name);
     if (!s) {
-      s = { step: 0, expAvg: tf.keep(tf.zerosLike(grad)), expAvgSq: tf.keep(tf.zerosLike(grad)) };
+      const shape = param.variable.shape;
+      s = { step: 0, expAvg: tf.keep(tf.zeros(shape)), expAvgSq: tf.keep(tf.zeros(shape)) };
       this.state.set(param.name, s);
     }
+    return s;
+  }
+
+  stepParam(param: TrainableParam, grad: tf.Tensor, lr: number): void {
+    if (grad.size !== param.variable.size) {
+      throw new Error(`AdamW: gradient of "${param.name}" has ${grad.size} values, the weight ${param.variable.size}`);
+    }
+    const s = this.stateFor(param);
     s.step += 1;
     const { beta1, beta2, eps } = this;
     const wd = this.decayFilter(param.name) ? this.weightDecay : 0;
@@ -75,11 +89,10 @@ export class AdamW implements Optimizer {
       const next = tf.sub(p, tf.mul(tf.div(m, denom), lr / bc1));
       return [m, v, next];
     });
-    state.expAvg.dispose();
-    state.expAvgSq.dispose();
-    state.expAvg = tf.keep(m);
-    state.expAvgSq = tf.keep(v);
-    param.variable.assign(next);
+    // the new moments go into the old buffers where the backend allows (wasm): states never move in the heap
+    if (overwrite(state.expAvg, m)) m.dispose(); else { state.expAvg.dispose(); state.expAvg = tf.keep(m); }
+    if (overwrite(state.expAvgSq, v)) v.dispose(); else { state.expAvgSq.dispose(); state.expAvgSq = tf.keep(v); }
+    assignInPlace(param.variable, next); // the weight keeps its buffer (wasm): no per-step churn of weight-sized buffers
     next.dispose();
   }
 

@@ -9,7 +9,8 @@ import { Optimizer, OptimizerSnapshot, StateTensor, TrainableParam, decaysByDefa
 import { matchesGaloreTarget } from './param-groups';
 import { SubspaceStats } from './subspace-stats';
 import { hostView, sliceRows } from '../model/primitives';
-import { LARGE_MATRIX_ELEMENTS, rowsPerBlock } from '../linalg/large-matrix';
+import { assignInPlace, bufferHolders, forgetPackedCopies } from '../backend/wasm-buffers';
+import { rowsPerBlock } from '../linalg/large-matrix';
 
 interface ParamState {
   /** Steps taken; schedules refreshes (galore-torch's state["step"]). */
@@ -118,6 +119,30 @@ export class GaLoreAdamW implements Optimizer {
     }
   }
 
+  /**
+   * Allocate every state before the first step (see `Optimizer.prepare`):
+   * each projected weight's basis buffers (filled by its first refresh and
+   * rewritten in place at later ones) and low-rank moments, and the states
+   * of the others.
+   */
+  prepare(params: TrainableParam[]): void {
+    const others: TrainableParam[] = [];
+    for (const p of params) {
+      const projected = this.isGaloreParam(p);
+      if (!projected && this.options.untargetedRule === 'pytorch') { others.push(p); continue; }
+      const s = this.stateFor(p, projected);
+      s.projector?.reserve();
+      if (!s.moments) s.moments = this.createMomentsFor(s.projector ? s.projector.lowRankShape() : p.variable.shape);
+    }
+    this.others.prepare?.(others);
+  }
+
+  private createMomentsFor(shape: readonly number[]): AdamMoments {
+    const o = this.options;
+    const size = shape.reduce((a, b) => a * b, 1);
+    return createMoments(shape.slice(), o.stateBits === 8 && size >= o.min8bitSize ? 8 : 32, o.blockSize);
+  }
+
   stepParam(param: TrainableParam, grad: tf.Tensor, lr: number): void {
     const projected = this.isGaloreParam(param);
     if (!projected && this.options.untargetedRule === 'pytorch') {
@@ -128,10 +153,7 @@ export class GaLoreAdamW implements Optimizer {
     if (s.projector && s.projector.isDue(s.step)) this.refresh(param.name, s, grad);
     const low = s.projector ? s.projector.project(grad) : grad;
     const o = this.options;
-    if (!s.moments) {
-      const bits = o.stateBits === 8 && low.size >= o.min8bitSize ? 8 : 32;
-      s.moments = createMoments(low.shape, bits, o.blockSize);
-    }
+    if (!s.moments) s.moments = this.createMomentsFor(low.shape);
     s.step += 1;
     s.momentStep += 1;
     const [b1, b2] = o.betas;
@@ -140,7 +162,7 @@ export class GaLoreAdamW implements Optimizer {
     if (low !== grad) low.dispose();
     const wd = this.decayFilter(param.name) ? o.weight_decay : 0;
     if (s.projector && param.variable.size >= o.blockUpdateMinSize) {
-      this.updateByBlocks(param.variable, grad, s.projector, dir, stepSize, lr * wd);
+      this.updateByBlocks(param.variable, s.projector, dir, stepSize, lr * wd);
       dir.dispose();
       return;
     }
@@ -158,29 +180,24 @@ export class GaLoreAdamW implements Optimizer {
       next.dispose(); decay.dispose();
       next = decayed;
     }
-    param.variable.assign(next);
+    assignInPlace(param.variable, next);
     next.dispose();
   }
 
   /**
    * w <- w - stepSize * projectBack(dir), then w <- w + w (-decay), a block of
    * rows at a time: the same operations as the whole-tensor update, without
-   * its full-size update and scaled copy. On wasm the new weight is written
-   * into the gradient's own buffer (the gradient is spent once projected) and
-   * the weight takes that buffer over, so a step allocates nothing the size
-   * of the weight and the old weight's buffer is freed for the next
-   * gradient. (A buffer must never change after it was a matmul's right
-   * operand: the wasm backend caches packed copies by tensor; a gradient
-   * never is one here, and a weight is never rewritten.) Elsewhere the rows go
-   * to a host array that becomes the new weight.
+   * its full-size update and scaled copy. On wasm each block of the new
+   * weight is written into the weight's own buffer (`assignInPlace`'s rule:
+   * only when nothing else holds it; any packed matmul copy is dropped), so
+   * a step allocates nothing the size of the weight and the weight never
+   * moves in the heap. Elsewhere the rows go to a host array that becomes
+   * the new weight.
    */
-  private updateByBlocks(w: tf.Variable, grad: tf.Tensor, projector: GaLoreProjector, dir: tf.Tensor, stepSize: number, decay: number): void {
+  private updateByBlocks(w: tf.Variable, projector: GaLoreProjector, dir: tf.Tensor, stepSize: number, decay: number): void {
     const [m, n] = w.shape as [number, number];
-    // only gradients large enough that the refresh and the projection never make them a matmul's
-    // right operand (randomized-svd.ts and galore-projector.ts work on row blocks from that size)
-    const intoGradient = tf.getBackend() === 'wasm' && grad.dtype === 'float32' && grad.size === m * n
-      && grad.size >= LARGE_MATRIX_ELEMENTS;
-    const out = intoGradient ? null : new Float32Array(m * n);
+    const inPlace = tf.getBackend() === 'wasm' && w.dtype === 'float32' && bufferHolders(w) === 1;
+    const out = inPlace ? null : new Float32Array(m * n);
     const rows = rowsPerBlock(n);
     for (let a = 0; a < m; a += rows) {
       const b = Math.min(m, a + rows);
@@ -190,7 +207,7 @@ export class GaLoreAdamW implements Optimizer {
         if (decay > 0) p = tf.add(p, tf.mul(p, -decay));
         return p;
       });
-      (out ?? hostView(grad)).set(hostView(next), a * n); // views taken after the last allocation (the heap may move)
+      (out ?? hostView(w)).set(hostView(next), a * n); // views taken after the last allocation (the heap may move)
       next.dispose();
     }
     if (out) {
@@ -198,7 +215,7 @@ export class GaLoreAdamW implements Optimizer {
       w.assign(updated);
       updated.dispose();
     } else {
-      w.assign(grad.shape.length === 2 ? grad : tf.reshape(grad, [m, n])); // the caller still disposes its gradient handle
+      forgetPackedCopies(w);
     }
   }
 

@@ -74,9 +74,8 @@ export interface GaLoreAdamWOptions {
    * Projected weights with at least this many elements are updated block by
    * block instead of through a full-size update and its scaled copy; default
    * 2^24 (an embedding: its update is 0.5 GB for Qwen2-0.5B). Same result.
-   * On wasm the new weight is written into the gradient's buffer, which the
-   * weight then keeps: the gradient passed to `step`/`stepParam` for such a
-   * weight is consumed (dispose it afterwards as usual, do not read it).
+   * On wasm the new weight is written block by block into the weight's own
+   * buffer (when nothing else holds it).
    */
   blockUpdateMinSize?: number;
   /**

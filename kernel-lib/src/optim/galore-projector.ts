@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { sliceRows } from '../model/primitives';
+import { overwrite } from '../backend/wasm-buffers';
 import { blockedTransposedProduct } from '../linalg/randomized-svd';
 import { LARGE_MATRIX_ELEMENTS } from '../linalg/large-matrix';
 import { RandomizedSvdOptions } from '../linalg/randomized-svd';
@@ -100,6 +101,9 @@ export class GaLoreProjector {
   right: tf.Tensor2D | null = null;
   /** Step of the last refresh (-1: never). */
   lastRefresh = -1;
+  /** Buffers `reserve` set aside for the first basis. */
+  private homeLeft: tf.Tensor2D | null = null;
+  private homeRight: tf.Tensor2D | null = null;
 
   constructor(shape: readonly number[], readonly config: ProjectorConfig) {
     if (shape.length !== 2) throw new Error(`GaLore projects 2-D weights only, got shape [${shape.join(', ')}]`);
@@ -111,6 +115,20 @@ export class GaLoreProjector {
     if (!(config.update_proj_gap >= 1 && Number.isInteger(config.update_proj_gap))) {
       throw new Error(`GaLore update_proj_gap must be a positive integer, got ${config.update_proj_gap}`);
     }
+  }
+
+  /**
+   * Allocate the basis buffers now (zeros, until the first refresh fills
+   * them), so that on wasm they sit where the heap is when this is called
+   * rather than among a training step's temporaries. Does nothing once a
+   * basis exists.
+   */
+  reserve(): void {
+    if (this.left || this.right || this.homeLeft || this.homeRight) return;
+    const [m, n] = this.shape;
+    const r = this.rank;
+    if (this.side !== 'right') this.homeLeft = tf.keep(tf.zeros([m, r]) as tf.Tensor2D);
+    if (this.side !== 'left') this.homeRight = tf.keep(tf.zeros([r, n]) as tf.Tensor2D);
   }
 
   /** Is a new subspace due at this (0-based, per-parameter) step? As galore-torch: no basis yet, or step % gap == 0. */
@@ -139,8 +157,9 @@ export class GaLoreProjector {
     const svd = truncatedSvd(g, this.rank, { method: this.config.svd, want, seed, ...this.config.randomized });
     const millis = performance.now() - t0;
     const oldLeft = this.left; const oldRight = this.right;
-    this.left = svd.U ? tf.keep(svd.U) : null;
-    this.right = svd.Vt ? tf.keep(svd.Vt) : null;
+    const newLeft = svd.U ? tf.keep(svd.U) : null;
+    const newRight = svd.Vt ? tf.keep(svd.Vt) : null;
+    this.left = newLeft; this.right = newRight;
     this.lastRefresh = step;
     let change: BasisChange | null = null;
     let overlap: number | null = null;
@@ -150,8 +169,12 @@ export class GaLoreProjector {
       const overlaps = [rl, rr].filter((x): x is tf.Tensor => x !== null).map(subspaceOverlap);
       overlap = overlaps.reduce((a, b) => a + b, 0) / overlaps.length;
       change = rotation(rl, rr);
-      oldLeft?.dispose(); oldRight?.dispose();
     }
+    // the new basis goes into the buffers the old one (or `reserve`) had, where the backend allows
+    // (wasm): the basis never moves in the heap
+    this.left = settle(oldLeft ?? this.homeLeft, newLeft);
+    this.right = settle(oldRight ?? this.homeRight, newRight);
+    this.homeLeft = null; this.homeRight = null;
     const low = this.project(g);
     const energyCaptured = energyFraction(g, low);
     low.dispose();
@@ -205,7 +228,7 @@ export class GaLoreProjector {
 
   /** Bytes held by the basis. */
   bytes(): number {
-    return ((this.left?.size ?? 0) + (this.right?.size ?? 0)) * 4;
+    return ((this.left?.size ?? 0) + (this.right?.size ?? 0) + (this.homeLeft?.size ?? 0) + (this.homeRight?.size ?? 0)) * 4;
   }
 
   /** Add the basis to a checkpoint map under `${prefix}.galore.left` / `.right`; returns JSON bookkeeping. */
@@ -234,13 +257,21 @@ export class GaLoreProjector {
   }
 
   dispose(): void {
-    this.left?.dispose(); this.right?.dispose();
-    this.left = null; this.right = null;
+    this.left?.dispose(); this.right?.dispose(); this.homeLeft?.dispose(); this.homeRight?.dispose();
+    this.left = null; this.right = null; this.homeLeft = null; this.homeRight = null;
   }
 
   private requireBasis(): void {
     if (!this.left && !this.right) throw new Error('GaLore projector used before its first refresh(): call refresh(grad, step, seed) first');
   }
+}
+
+/** `value` written into `home` when the backend allows it (then `value` is freed), else `value` (and `home` is freed). */
+function settle(home: tf.Tensor2D | null, value: tf.Tensor2D | null): tf.Tensor2D | null {
+  if (!value) { home?.dispose(); return null; }
+  if (home && home !== value && overwrite(home, value)) { value.dispose(); return home; }
+  if (home !== value) home?.dispose();
+  return value;
 }
 
 function rotation(rl: tf.Tensor | null, rr: tf.Tensor | null): BasisChange {

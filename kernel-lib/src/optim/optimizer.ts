@@ -34,11 +34,18 @@ export interface OptimizerSnapshot {
  *   by the optimizer; the caller owns them.
  * - `stepParam` updates one parameter; optimizers that support layer-wise
  *   updates are driven parameter by parameter as gradients become ready.
+ * - `prepare` (optional) allocates the states of these parameters before
+ *   the first step, which the trainer calls before any batch: on wasm the
+ *   states then sit beside the weights, instead of wherever the first step's
+ *   temporaries left room (they are updated in place afterwards, so they
+ *   never move), and the heap does not fragment.
  */
 export interface Optimizer {
   readonly kind: string;
   step(params: TrainableParam[], grads: Record<string, tf.Tensor>, lr: number): void;
   stepParam(param: TrainableParam, grad: tf.Tensor, lr: number): void;
+  /** Allocate the states of these parameters now (see above); parameters that already have states are left alone. */
+  prepare?(params: TrainableParam[]): void;
   /** Bytes held by optimizer state tensors right now. */
   stateBytes(): number;
   snapshot(): OptimizerSnapshot;

@@ -145,6 +145,8 @@ export async function trainModel(
     stream.position = { ...state.data_position };
     log.push(...(state.log_history as unknown as StepRecord[]));
   }
+  // states before the first batch: on wasm they then sit beside the weights, not among the first step's temporaries
+  optimizer.prepare?.(params);
   if (options.logFile) {
     fs.mkdirSync(path.dirname(path.resolve(options.logFile)), { recursive: true });
     fs.writeFileSync(options.logFile, log.map((r) => JSON.stringify(r) + '\n').join(''));

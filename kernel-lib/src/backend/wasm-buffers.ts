@@ -1,0 +1,108 @@
+/**
+ * Two facts about a tensor's buffer on the wasm backend that code reusing
+ * buffers needs, read from @tensorflow/tfjs-backend-wasm 4.x internals
+ * (`dataIdMap`, `refCount`, `wasm.tfjs.registerTensor` / `disposeData`):
+ *
+ * - how many tensors share it (a `reshape`, or a variable that was
+ *   assigned it, holds the same buffer; a `clone` is a copy on wasm), so a
+ *   buffer is reused only when nothing else can see it;
+ * - the backend's matmul keeps a packed copy of its right operand, keyed by
+ *   the buffer's backend id, until the buffer is freed: a buffer rewritten
+ *   after it was a right operand would be multiplied as its old values.
+ *   `forgetPackedCopies` gives the buffer a new backend id (the memory stays
+ *   where it is), which drops any such copy.
+ *
+ * On other backends the first answers null and the second does nothing.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { hostView } from '../model/primitives';
+
+interface WasmData { id: number; memoryOffset: number | null; shape: number[]; dtype: string; refCount: number }
+interface WasmBackend {
+  dataIdMap: { get(dataId: object): WasmData | undefined };
+  dataIdNextNumber: number;
+  wasm: { tfjs: { registerTensor(id: number, size: number, memoryOffset: number): void; disposeData(id: number): void } };
+}
+
+function wasmBackend(): WasmBackend | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const be = tf.backend() as unknown as Partial<WasmBackend>;
+  if (!be.dataIdMap || typeof be.dataIdNextNumber !== 'number' || !be.wasm?.tfjs) {
+    throw new Error('wasm buffers: this @tensorflow/tfjs-backend-wasm does not have the 4.x internals (dataIdMap, registerTensor) this library reads');
+  }
+  return be as WasmBackend;
+}
+
+/**
+ * How many tensors hold `t`'s buffer on the wasm backend (1: only `t`);
+ * null on other backends or for a disposed tensor.
+ *
+ * @example
+ * const a = tf.zeros([2]); const b = tf.reshape(a, [1, 2]);
+ * bufferHolders(a); // 2
+ */
+export function bufferHolders(t: tf.Tensor): number | null {
+  const be = wasmBackend();
+  if (!be || t.isDisposed) return null;
+  return be.dataIdMap.get(t.dataId)?.refCount ?? null;
+}
+
+/**
+ * Drop every packed copy the wasm backend keeps of `t`'s buffer (see the
+ * module comment), so the buffer can be rewritten and used again as a
+ * matmul operand. Does nothing on other backends.
+ *
+ * @example
+ * hostView(b).set(newValues); forgetPackedCopies(b); tf.matMul(a, b); // multiplies the new values
+ */
+export function forgetPackedCopies(t: tf.Tensor): void {
+  const be = wasmBackend();
+  if (!be) return;
+  const data = be.dataIdMap.get(t.dataId);
+  if (!data || data.memoryOffset === null) return;
+  be.wasm.tfjs.disposeData(data.id);
+  const id = be.dataIdNextNumber++;
+  be.wasm.tfjs.registerTensor(id, t.size, data.memoryOffset);
+  data.id = id;
+}
+
+/**
+ * v <- next, written into v's own buffer on the wasm backend when nothing
+ * else holds that buffer (then any packed matmul copy of it is dropped), so
+ * a weight stays at one place in the heap for the whole run instead of
+ * moving to a new buffer every step (which fragments the heap). Elsewhere,
+ * or when the buffer is shared, `v.assign(next)`. The caller still owns
+ * (and disposes) `next`.
+ *
+ * @example
+ * const next = tf.sub(w, tf.mul(update, lr));
+ * assignInPlace(w, next); next.dispose();
+ */
+export function assignInPlace(v: tf.Variable, next: tf.Tensor): void {
+  if (next.dtype !== v.dtype || next.size !== v.size) {
+    throw new Error(`assignInPlace: "${v.name}" is ${v.dtype} [${v.shape.join(', ')}], the new value ${next.dtype} [${next.shape.join(', ')}]`);
+  }
+  if (next.dataId === v.dataId || overwrite(v, next)) return;
+  const value = next.shape.every((s, i) => s === v.shape[i]) && next.rank === v.rank ? next : tf.reshape(next, v.shape);
+  v.assign(value);
+  if (value !== next) value.dispose();
+}
+
+/**
+ * Copy `next`'s values into `target`'s buffer when that is safe: on the wasm
+ * backend, both float32 of the same size, distinct buffers, and nothing but
+ * `target` holding its buffer (any packed matmul copy of it is dropped).
+ * Returns whether it did; the caller keeps owning both tensors. Optimizer
+ * states use it to stay at one place in the heap across steps.
+ *
+ * @example
+ * const m2 = tf.add(tf.mul(m, 0.9), tf.mul(g, 0.1));
+ * if (overwrite(m, m2)) m2.dispose(); else { m.dispose(); m = tf.keep(m2); }
+ */
+export function overwrite(target: tf.Tensor, next: tf.Tensor): boolean {
+  if (!wasmBackend() || target.dtype !== 'float32' || next.dtype !== 'float32' || target.size !== next.size) return false;
+  if (target.dataId === next.dataId || bufferHolders(target) !== 1) return false;
+  hostView(target).set(hostView(next));
+  forgetPackedCopies(target);
+  return true;
+}
