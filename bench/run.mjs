@@ -195,7 +195,8 @@ async function main() {
     loadavg_after: os.loadavg().map((x) => Number(x.toFixed(2))),
   };
   console.log(`\n${machine.cpu}, ${machine.cores} cores, node ${machine.node}, load average ${machine.loadavg_before[0]} -> ${machine.loadavg_after[0]}` +
-    `; steps ${v.steps} timed after ${v.warmup} warm-up, median per step`);
+    `; steps ${v.steps} timed after ${v.warmup} warm-up, median per step` +
+    (rows.some((r) => r.bench === 'qwen2-0.5b-wasm') ? ' (qwen2-0.5b-wasm: its own 5 steps, median of steps 2-5)' : ''));
   const busiest = Math.max(machine.loadavg_before[0], machine.loadavg_after[0]);
   if (busiest > 0.75 * machine.cores) {
     console.log(`warning: the machine was busy (load average up to ${busiest} on ${machine.cores} cores): other jobs take cores ` +

@@ -1,25 +1,32 @@
 /**
- * Two facts about a tensor's buffer on the wasm backend that code reusing
- * buffers needs, read from @tensorflow/tfjs-backend-wasm 4.x internals
- * (`dataIdMap`, `refCount`, `wasm.tfjs.registerTensor` / `disposeData`):
+ * Keeping long-lived buffers at one place in the wasm heap. The heap's
+ * allocator (dlmalloc) cannot move a buffer, so a weight or an optimizer
+ * state that gets a new buffer every step leaves holes that the next step's
+ * temporaries split; the heap then grows past what is live (measured: a
+ * 519 MiB embedding buffer that came and went each step grew Qwen2-0.5B's
+ * heap from 2.95 to 3.53 GiB at step 4). Writing new values into the old
+ * buffer avoids it, and needs two facts the @tensorflow/tfjs-backend-wasm
+ * 4.x internals hold (`dataIdMap`, `refCount`, `typedArrayFromHeap`,
+ * `wasm.tfjs.registerTensor` / `disposeData`):
  *
- * - how many tensors share it (a `reshape`, or a variable that was
- *   assigned it, holds the same buffer; a `clone` is a copy on wasm), so a
- *   buffer is reused only when nothing else can see it;
+ * - how many tensors share a buffer (a `reshape`, or a variable that was
+ *   assigned it, holds the same buffer; a `clone` is a copy on wasm): a
+ *   buffer is rewritten only when nothing else can see it;
  * - the backend's matmul keeps a packed copy of its right operand, keyed by
  *   the buffer's backend id, until the buffer is freed: a buffer rewritten
- *   after it was a right operand would be multiplied as its old values.
- *   `forgetPackedCopies` gives the buffer a new backend id (the memory stays
- *   where it is), which drops any such copy.
+ *   after it was a right operand would be multiplied as its old values, and
+ *   the copy itself takes heap memory. `forgetPackedCopies` gives the buffer
+ *   a new backend id (the memory stays where it is), which drops it.
  *
- * On other backends the first answers null and the second does nothing.
+ * On other backends `bufferHolders` answers null, `forgetPackedCopies` does
+ * nothing, `overwrite` declines and `assignInPlace` assigns.
  */
 import * as tf from '@tensorflow/tfjs';
-import { hostView } from '../model/primitives';
 
 interface WasmData { id: number; memoryOffset: number | null; shape: number[]; dtype: string; refCount: number }
 interface WasmBackend {
   dataIdMap: { get(dataId: object): WasmData | undefined };
+  typedArrayFromHeap(t: tf.Tensor): Float32Array;
   dataIdNextNumber: number;
   wasm: { tfjs: { registerTensor(id: number, size: number, memoryOffset: number): void; disposeData(id: number): void } };
 }
@@ -45,6 +52,20 @@ export function bufferHolders(t: tf.Tensor): number | null {
   const be = wasmBackend();
   if (!be || t.isDisposed) return null;
   return be.dataIdMap.get(t.dataId)?.refCount ?? null;
+}
+
+/**
+ * Something that changes whenever `t`'s values may have changed: a new
+ * buffer (`assign`) or an in-place write (`overwrite`, `assignInPlace`,
+ * which give the buffer a new backend id on wasm). Compare with `!==`.
+ *
+ * @example
+ * const seen = bufferVersion(w); opt.stepParam(p, g, lr); bufferVersion(w) !== seen; // true
+ */
+export function bufferVersion(t: tf.Tensor): unknown {
+  const be = wasmBackend();
+  const data = be?.dataIdMap.get(t.dataId);
+  return data ? data.id : t.dataId;
 }
 
 /**
@@ -102,7 +123,8 @@ export function assignInPlace(v: tf.Variable, next: tf.Tensor): void {
 export function overwrite(target: tf.Tensor, next: tf.Tensor): boolean {
   if (!wasmBackend() || target.dtype !== 'float32' || next.dtype !== 'float32' || target.size !== next.size) return false;
   if (target.dataId === next.dataId || bufferHolders(target) !== 1) return false;
-  hostView(target).set(hostView(next));
+  const be = wasmBackend()!;
+  be.typedArrayFromHeap(target).set(be.typedArrayFromHeap(next));
   forgetPackedCopies(target);
   return true;
 }

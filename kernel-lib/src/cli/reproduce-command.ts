@@ -107,7 +107,8 @@ export async function reproduceCommand(argv: string[], out: (line: string) => vo
       m.dispose();
     }
     out('');
-    out(textTable(['method', 'test NLL before', 'test NLL after', 'BLEU-4', 'ROUGE-2', 'wall s', 'tokens/s', 'optimizer state', 'ledger peak', 'tensors at step end', 'wasm heap'], rows));
+    out(textTable(['method', 'test NLL before', 'test NLL after', 'BLEU-4', 'ROUGE-2', 'wall s', 'tokens/s', 'optimizer state', 'ledger peak', 'tensors at step end', 'wasm heap so far'], rows));
+    if (rows.some((r) => r[10] !== 'n/a')) out('(the wasm heap never shrinks: each method\'s figure is the high-water mark of this process so far, the earlier methods included)');
     const results = { model: modelDir, seed, steps, batch_size: batchSize, seq_len: seqLen, lr, runs, ...(samples.length ? { samples } : {}) };
     await writeFileAtomic(path.join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
     out(`results -> ${path.join(outDir, 'results.json')}`);

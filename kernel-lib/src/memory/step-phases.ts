@@ -17,8 +17,8 @@
  *                            the scaled copy and the new weight, beside the
  *                            low-rank direction (and, float32, the new moments);
  *                            weights of 2^24 elements or more are updated a
- *                            block of 2^20 at a time into the spent
- *                            gradient's buffer: 2 q + 5 blocks
+ *                            block of 2^20 at a time into their own buffer
+ *                            (wasm): 2 q + 5 blocks
  * The gradient being stepped is counted with the gradients.
  *
  * Activation checkpointing (train/checkpointed-gradients.ts), N = B T
@@ -66,8 +66,8 @@ export function optimizerStepWorkspaceBytes(w: SteppedWeight): number {
     case 'galore':
     case 'galore8bit': {
       const q = numel(w.moments ?? w.shape);
-      // large weights are updated a block of 2^20 elements at a time, written into the spent
-      // gradient's buffer (wasm): the projected gradient and the direction, ~5 blocks of temporaries
+      // large weights are updated a block of 2^20 elements at a time, written into their own
+      // buffer (wasm): the projected gradient and the direction, ~5 blocks of temporaries
       if (p >= LARGE_MATRIX_ELEMENTS) return FLOAT32_BYTES * (2 * q + 5 * Math.min(p, ROW_BLOCK_ELEMENTS));
       return FLOAT32_BYTES * (2 * p + (w.stateKind === 'galore' ? 3 : 1) * q);
     }

@@ -18,6 +18,7 @@
  *   are read directly instead.
  */
 import * as tf from '@tensorflow/tfjs';
+import { forgetPackedCopies } from '../backend/wasm-buffers';
 
 type GradFn = Parameters<typeof tf.customGrad>[0];
 type Saver = tf.GradSaveFunc;
@@ -234,6 +235,7 @@ const linearNoBias = customGradient((x: tf.Tensor, w: tf.Tensor, save: Saver) =>
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sx, sw] = restore(saved) as tf.Tensor2D[];
       const dx = tf.matMul(dy as tf.Tensor2D, sw); // before a sink may update the weight
+      if (sw instanceof tf.Variable) forgetPackedCopies(sw); // a weight's packed copy would outlive this step (wasm)
       return [dx, weightGradientFor(w, () => weightGradient(dy as tf.Tensor2D, sx))];
     },
   };
@@ -246,6 +248,7 @@ const linearBias = customGradient((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, sav
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sx, sw] = restore(saved) as tf.Tensor2D[];
       const dx = tf.matMul(dy as tf.Tensor2D, sw); // before a sink may update the weight
+      if (sw instanceof tf.Variable) forgetPackedCopies(sw); // a weight's packed copy would outlive this step (wasm)
       return [dx, weightGradientFor(w, () => weightGradient(dy as tf.Tensor2D, sx)), sumRows(dy as tf.Tensor2D)];
     },
   };

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { sliceRows } from '../model/primitives';
-import { overwrite } from '../backend/wasm-buffers';
+import { forgetPackedCopies, overwrite } from '../backend/wasm-buffers';
 import { blockedTransposedProduct } from '../linalg/randomized-svd';
 import { LARGE_MATRIX_ELEMENTS } from '../linalg/large-matrix';
 import { RandomizedSvdOptions } from '../linalg/randomized-svd';
@@ -203,7 +203,7 @@ export class GaLoreProjector {
     let x = low as tf.Tensor2D;
     const step = (next: tf.Tensor2D) => { if (x !== low) x.dispose(); x = next; };
     if (this.left) step(tf.matMul(this.left, x));
-    if (this.right) step(tf.matMul(x, this.right));
+    if (this.right) { step(tf.matMul(x, this.right)); forgetPackedCopies(this.right); } // no packed copy kept between steps (wasm)
     const scaled = tf.mul(x, this.config.scale);
     if (x !== low) x.dispose();
     return scaled;
@@ -221,7 +221,7 @@ export class GaLoreProjector {
       let x: tf.Tensor2D;
       if (this.left) x = tf.matMul(sliceRows(this.left, start, n), low as tf.Tensor2D);
       else x = sliceRows(low as tf.Tensor2D, start, n);
-      if (this.right) x = tf.matMul(x, this.right);
+      if (this.right) { x = tf.matMul(x, this.right); forgetPackedCopies(this.right); } // no packed copy kept (wasm)
       return tf.mul(x, this.config.scale);
     });
   }

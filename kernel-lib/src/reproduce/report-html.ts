@@ -250,7 +250,7 @@ export function renderReproductionReport(results: ReproductionResults, options: 
     has(x.wall_ms) ? (x.wall_ms / 1000).toFixed(1) : 'n/a', fixed(x.tokens_per_second, 0), bytes(x.optimizer_state_bytes),
     bytes(x.ledger_total_bytes), bytes(x.memory_bytes), bytes(x.wasm_heap_bytes)]);
   const resultsTable = table(['method', 'id', 'test NLL before', 'test NLL after', 'perplexity after', 'wall s', 'tokens/s',
-    'optimizer state', 'ledger peak', 'tensors at step end', 'wasm heap'], resultRows, 2);
+    'optimizer state', 'ledger peak', 'tensors at step end', 'wasm heap so far (never shrinks)'], resultRows, 2);
   const scored = r.runs.filter((x) => x.metrics);
   const metricsTable = scored.length === 0
     ? '<p>No BLEU-4/ROUGE scores in these results.</p>'

@@ -55,6 +55,25 @@ function vjp(f: () => tf.Tensor, xs: tf.Tensor[], dy: tf.Tensor): { value: tf.Te
   return { value: r.value, grads: r.grads as (tf.Tensor | null)[] };
 }
 
+/** Gradients up to this many values are regrouped at the end of the backward pass (norms, biases). */
+const SMALL_GRADIENT_ELEMENTS = 2 ** 18;
+
+/**
+ * Move the small gradients (norm weights, biases: formed one layer at a time,
+ * each among that layer's temporaries) next to each other: copy them out,
+ * free them all, and allocate them again now that the temporaries are gone.
+ * Left where they were, they stay alive until the optimizer step and, on
+ * wasm, pin the freed region in a hundred places, so the step's own large
+ * temporaries (the embedding's projected gradient) do not fit there and the
+ * heap grows instead (measured on Qwen2-0.5B: 220 MiB). Values unchanged.
+ */
+function regroupSmallGradients(grads: Record<string, tf.Tensor>): void {
+  const small = Object.entries(grads).filter(([, g]) => g.size <= SMALL_GRADIENT_ELEMENTS && g.dtype === 'float32');
+  const copies = small.map(([name, g]) => ({ name, shape: g.shape, values: (g.dataSync() as Float32Array).slice() }));
+  for (const [, g] of small) g.dispose();
+  for (const c of copies) grads[c.name] = tf.tensor(c.values, c.shape, 'float32');
+}
+
 /**
  * A gradient engine (see `gradient-engine.ts`) that recomputes activations
  * layer by layer instead of keeping them (see the module comment).
@@ -152,6 +171,8 @@ export function checkpointedGradientEngine(
           });
           inputs[i + 1].dispose();
         }
+
+        regroupSmallGradients(grads);
 
         // embedding: the looked-up rows' gradients, added to the tied head's
         if (embedding && embedRows) {

@@ -22,6 +22,7 @@ import type { Qwen2ForCausalLM } from '../model/causal-lm';
 import type { TrainableParam } from '../optim/optimizer';
 import type { BatchGradients, GradientEngine } from './gradient-engine';
 import { hostView, type GradientReply, type GradientRequest, type GradientWorkerInit, type SharedSlot } from './gradient-worker';
+import { bufferVersion } from '../backend/wasm-buffers';
 
 export interface ParallelGradientOptions {
   /** Worker threads besides the main thread; default 1 (two cores in all). */
@@ -257,9 +258,9 @@ export function parallelGradientEngine(
   let nextId = 1;
   let disposed = false;
   // The weights the workers were started with are version 0; a new version is
-  // written whenever a weight tensor changed (tf.Variable.assign gives it new data).
+  // written whenever a weight changed (tf.Variable.assign gives it new data, an in-place write a new version).
   let weightsVersion = 0;
-  let sentData: unknown[] = weightLayout.slots.map((s) => model.weights.get(s.name)!.dataId);
+  let sentData: unknown[] = weightLayout.slots.map((s) => bufferVersion(model.weights.get(s.name)!));
 
   /** Gradients of scale x (mean loss of rows [r0, r1)) on this thread, by parameter name. */
   const localPart = (batch: Batch, r0: number, r1: number, scale: number) => {
@@ -300,7 +301,7 @@ export function parallelGradientEngine(
       let requests: Array<Promise<Done>> = [];
       if (remote.length > 0) {
         await Promise.all(remote.map((x) => x.replica.whenReady()));
-        const current = weightLayout.slots.map((s) => model.weights.get(s.name)!.dataId);
+        const current = weightLayout.slots.map((s) => bufferVersion(model.weights.get(s.name)!));
         if (current.some((id, i) => id !== sentData[i])) {
           for (const s of weightLayout.slots) weightView.set(hostView(model.weights.get(s.name)!), s.offset);
           sentData = current;

@@ -55,10 +55,10 @@ const ALTERNATIVES: { method: LedgerMethod; options: MemoryLedgerOptions; flags:
   { method: 'lora', options: { optim: 'adamw' }, flags: '--method lora' },
   { method: 'galore', options: { optim: 'adamw' }, flags: '--method galore' },
   { method: 'galore', options: { optim: 'adamw8bit' }, flags: '--method galore --optim adamw8bit' },
-  { method: 'lora', options: { optim: 'adamw', checkpointing: true, lossChunk: 16384 }, flags: '--method lora --checkpointing --loss-chunk 16384' },
+  { method: 'lora', options: { optim: 'adamw', checkpointing: true, lossChunk: 4096 }, flags: '--method lora --checkpointing --loss-chunk 4096' },
   {
-    method: 'galore', options: { optim: 'adamw8bit', layerwise: true, checkpointing: true, lossChunk: 16384, galoreEmbedding: true },
-    flags: '--method galore --optim adamw8bit --layerwise --checkpointing --loss-chunk 16384 --galore-embedding',
+    method: 'galore', options: { optim: 'adamw8bit', layerwise: true, checkpointing: true, lossChunk: 4096, galoreEmbedding: true },
+    flags: '--method galore --optim adamw8bit --layerwise --checkpointing --loss-chunk 4096 --galore-embedding',
   },
 ];
 
