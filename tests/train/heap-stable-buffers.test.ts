@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../kernel-lib/src/backend/select-backend';
-import { assignInPlace, bufferHolders, forgetPackedCopies, overwrite } from '../../kernel-lib/src/backend/wasm-buffers';
+import { assignInPlace, bufferHolders, forgetPackedCopies, overwrite, reserveTensorTable } from '../../kernel-lib/src/backend/wasm-buffers';
 import type { Batch } from '../../kernel-lib/src/data/batching';
 import { Qwen2ForCausalLM } from '../../kernel-lib/src/model/causal-lm';
 import { hostView } from '../../kernel-lib/src/model/primitives';
@@ -85,6 +85,15 @@ describe('wasm buffer helpers', () => {
     expect(overwrite(t, tf.ones([6]))).toBe(true);
     expect(Array.from(t.dataSync())).toEqual([1, 1, 1, 1, 1, 1]);
     t.dispose();
+  });
+});
+
+describe('reserveTensorTable', () => {
+  it('registers and frees its placeholder tensors, and checks its argument', () => {
+    const before = tf.memory().numTensors;
+    reserveTensorTable(70000);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => reserveTensorTable(-1)).toThrow(/non-negative integer, got -1/);
   });
 });
 

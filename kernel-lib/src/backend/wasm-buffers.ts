@@ -128,3 +128,37 @@ export function overwrite(target: tf.Tensor, next: tf.Tensor): boolean {
   forgetPackedCopies(target);
   return true;
 }
+
+const reservedEntries = new WeakMap<object, number>();
+
+/** Entries `reserveTensorTable` gives the backend's tensor table by default. */
+export const TENSOR_TABLE_ENTRIES = 65536;
+
+/**
+ * Grow the wasm backend's tensor table (a C++ hash map with one entry per
+ * live buffer) to `entries` now, by registering that many one-value tensors
+ * and freeing them. Called before a training run starts, while the heap is
+ * compact: otherwise the table grows during the first step, and its new
+ * array lands among the step's temporaries and pins the space they free
+ * (measured on a 2-layer model with Qwen2-0.5B's vocabulary: the heap ended
+ * 8.3% above the ledger without this, 1.4% with it). Does nothing on other
+ * backends. Takes about half a second, once per backend (the table never
+ * shrinks: a later call for no more entries returns at once).
+ *
+ * @example
+ * reserveTensorTable(); // before trainModel's first batch
+ */
+export function reserveTensorTable(entries = TENSOR_TABLE_ENTRIES): void {
+  const be = wasmBackend();
+  if (!be) return;
+  if (!(Number.isInteger(entries) && entries >= 0)) throw new Error(`reserveTensorTable: entries must be a non-negative integer, got ${entries}`);
+  if ((reservedEntries.get(be) ?? 0) >= entries) return;
+  reservedEntries.set(be, entries);
+  const one = new Float32Array(1);
+  const held: tf.Tensor[] = [];
+  try {
+    for (let i = 0; i < entries; i++) held.push(tf.tensor1d(one));
+  } finally {
+    tf.dispose(held);
+  }
+}

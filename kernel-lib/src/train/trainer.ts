@@ -16,6 +16,7 @@ import { setWeightGradientSink, squaredNorm } from '../model/primitives';
 import type { TrainableParam } from '../optim/optimizer';
 import { sampleMemory } from './memory-probe';
 import { checkpointedGradientEngine } from './checkpointed-gradients';
+import { reserveTensorTable } from '../backend/wasm-buffers';
 
 /** Options of a training run (CLI flag names in brackets). */
 export interface TrainOptions {
@@ -147,6 +148,7 @@ export async function trainModel(
   }
   // states before the first batch: on wasm they then sit beside the weights, not among the first step's temporaries
   optimizer.prepare?.(params);
+  reserveTensorTable(); // wasm: the backend's tensor table grows now, not among the first step's temporaries
   if (options.logFile) {
     fs.mkdirSync(path.dirname(path.resolve(options.logFile)), { recursive: true });
     fs.writeFileSync(options.logFile, log.map((r) => JSON.stringify(r) + '\n').join(''));
