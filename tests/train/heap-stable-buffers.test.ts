@@ -103,7 +103,10 @@ describe('RecycledGradient', () => {
     const w = tf.variable(init);
     init.dispose();
     const r = new RecycledGradient(w);
+    const base = tf.memory();
     const g1 = r.take();
+    expect(tf.memory().numBytes - base.numBytes).toBe(16 * 8 * 4); // counted once, though the recycler holds it too
+    expect(bufferHolders(g1)).toBe(2);
     hostView(g1).fill(2);
     const at = offsetOf(g1);
     g1.dispose(); // the step is over
@@ -116,6 +119,8 @@ describe('RecycledGradient', () => {
     expect(g2.isDisposed).toBe(false);
     tf.dispose([g2, g3]);
     r.dispose();
+    expect(tf.memory().numBytes).toBe(base.numBytes); // nothing left behind
+    expect(tf.memory().numDataBuffers).toBe(base.numDataBuffers);
     w.dispose();
   });
 

@@ -9,7 +9,9 @@
  * grows by that much (measured: +519 MiB at steps 1, 2 and 4 of a two-layer
  * model with that embedding).
  *
- * How: the recycler keeps a second handle on the buffer it handed out.
+ * How: the recycler keeps a reference of its own on the buffer it handed
+ * out (a backend reference, not a second tensor handle, so `tf.memory()`
+ * counts the buffer once).
  * Once the step is over and the caller has disposed its gradient, the
  * recycler is its only holder, and the next batch's gradient is zeroed and
  * accumulated in it: one buffer for the whole run, at one place in the heap
@@ -21,11 +23,23 @@
  * Wasm only: elsewhere a tensor's values cannot be written in place.
  */
 import * as tf from '@tensorflow/tfjs';
-import { bufferHolders, forgetPackedCopies } from '../backend/wasm-buffers';
+import { forgetPackedCopies } from '../backend/wasm-buffers';
 import { hostView } from '../model/primitives';
 
+/** A reference on a backend buffer that no tensor handle carries (so `tf.memory()` does not count it twice). */
+interface HeldBuffer { dataId: object; shape: number[] }
+
+function incRef(dataId: object): void {
+  (tf.backend() as unknown as { incRef(d: object): void }).incRef(dataId);
+}
+
+/** A tensor handle that takes over the held reference. */
+function handleOf(h: HeldBuffer): tf.Tensor {
+  return tf.engine().makeTensorFromDataId(h.dataId as never, h.shape, 'float32');
+}
+
 export class RecycledGradient {
-  private held: tf.Tensor | null = null;
+  private held: HeldBuffer | null = null;
 
   /** @param weight the weight whose gradient this buffer holds. */
   constructor(private readonly weight: tf.Variable) {
@@ -45,21 +59,27 @@ export class RecycledGradient {
     const prev = this.held;
     this.held = null;
     let out: tf.Tensor;
-    if (prev && prev.dataId !== w.dataId && bufferHolders(prev) === 1) {
-      out = prev;
+    if (prev && prev.dataId !== w.dataId && refCount(prev.dataId) === 1) {
+      out = tf.keep(handleOf(prev)); // the caller's handle now carries our reference
       forgetPackedCopies(out);
       hostView(out).fill(0);
     } else {
-      prev?.dispose();
+      if (prev) handleOf(prev).dispose(); // let go of our reference (frees the buffer if nothing else holds it)
       out = tf.keep(tf.zeros(w.shape, 'float32'));
     }
-    this.held = tf.keep(tf.reshape(out, out.shape)); // a second handle on the same buffer (wasm's clone copies)
+    // our own reference on the buffer, without a second tensor handle
+    incRef(out.dataId);
+    this.held = { dataId: out.dataId, shape: out.shape.slice() };
     return out;
   }
 
   /** Let go of the held buffer. */
   dispose(): void {
-    this.held?.dispose();
+    if (this.held) handleOf(this.held).dispose();
     this.held = null;
   }
+}
+
+function refCount(dataId: object): number {
+  return (tf.backend() as unknown as { refCount(d: object): number }).refCount(dataId);
 }
