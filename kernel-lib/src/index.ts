@@ -21,7 +21,7 @@ export { matmul2d, linear, embeddingLookup, crossEntropy } from './model/primiti
 export { chunkedCrossEntropy, lmHeadLossForward, lmHeadLossBackward } from './model/chunked-lm-loss';
 export type { ChunkedLossForward, GradientRows } from './model/chunked-lm-loss';
 export { RecycledGradient } from './train/recycled-gradient';
-export { assignInPlace, bufferHolders, bufferVersion, forgetPackedCopies, overwrite, reserveTensorTable, TENSOR_TABLE_ENTRIES } from './backend/wasm-buffers';
+export { assignInPlace, bufferHolders, bufferVersion, BufferReference, forgetPackedCopies, keepInPlace, overwrite, reserveTensorTable, TENSOR_TABLE_ENTRIES, writableInPlace } from './backend/wasm-buffers';
 export { generate, processLogits } from './model/generation';
 export type { GenerateOptions, GenerateResult } from './model/generation';
 export { loadPretrained, savePretrained } from './model/model-folder';

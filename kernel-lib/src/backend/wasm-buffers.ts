@@ -19,7 +19,8 @@
  *   a new backend id (the memory stays where it is), which drops it.
  *
  * On other backends `bufferHolders` answers null, `forgetPackedCopies` does
- * nothing, `overwrite` declines and `assignInPlace` assigns.
+ * nothing, `overwrite` declines, `keepInPlace` keeps the new tensor and
+ * `assignInPlace` assigns.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -110,23 +111,91 @@ export function assignInPlace(v: tf.Variable, next: tf.Tensor): void {
 }
 
 /**
- * Copy `next`'s values into `target`'s buffer when that is safe: on the wasm
- * backend, both float32 of the same size, distinct buffers, and nothing but
- * `target` holding its buffer (any packed matmul copy of it is dropped).
- * Returns whether it did; the caller keeps owning both tensors. Optimizer
- * states use it to stay at one place in the heap across steps.
+ * Whether `t`'s buffer may be rewritten in place: on the wasm backend, a
+ * float32 tensor whose buffer nothing else holds.
+ */
+export function writableInPlace(t: tf.Tensor): boolean {
+  return wasmBackend() !== null && t.dtype === 'float32' && bufferHolders(t) === 1;
+}
+
+/**
+ * Copy `next`'s values into `target`'s buffer when that is safe
+ * (`writableInPlace(target)`, `next` float32 of the same size in another
+ * buffer); any packed matmul copy of `target` is dropped. Returns whether it
+ * did; the caller keeps owning both tensors.
  *
  * @example
- * const m2 = tf.add(tf.mul(m, 0.9), tf.mul(g, 0.1));
- * if (overwrite(m, m2)) m2.dispose(); else { m.dispose(); m = tf.keep(m2); }
+ * if (overwrite(m, m2)) m2.dispose();
  */
 export function overwrite(target: tf.Tensor, next: tf.Tensor): boolean {
-  if (!wasmBackend() || target.dtype !== 'float32' || next.dtype !== 'float32' || target.size !== next.size) return false;
-  if (target.dataId === next.dataId || bufferHolders(target) !== 1) return false;
+  if (!writableInPlace(target) || next.dtype !== 'float32' || target.size !== next.size || target.dataId === next.dataId) return false;
   const be = wasmBackend()!;
   be.typedArrayFromHeap(target).set(be.typedArrayFromHeap(next));
   forgetPackedCopies(target);
   return true;
+}
+
+/**
+ * A kept state's next value, stored where the old one was when the backend
+ * allows (`overwrite`: then `next` is freed and `kept` returned), else `next`
+ * kept in its place (and `kept` freed). Optimizer states use it so that they
+ * never move in the wasm heap.
+ *
+ * @example
+ * this.m = keepInPlace(this.m, tf.add(tf.mul(this.m, 0.9), tf.mul(g, 0.1)));
+ */
+export function keepInPlace<T extends tf.Tensor>(kept: T, next: T): T {
+  if (next === kept) return kept;
+  if (overwrite(kept, next)) { next.dispose(); return kept; }
+  kept.dispose();
+  return tf.keep(next);
+}
+
+/**
+ * A reference on a tensor's buffer that no tensor handle carries: the buffer
+ * stays allocated while it is held, and `tf.memory()` does not count it a
+ * second time. Wasm only (it reads the backend's reference counts).
+ *
+ * @example
+ * const ref = new BufferReference(g); g.dispose(); // the buffer lives on
+ * const again = ref.toTensor();                   // a handle that takes the reference over
+ */
+export class BufferReference {
+  private readonly dataId: object;
+  private readonly shape: number[];
+  private spent = false;
+
+  constructor(t: tf.Tensor) {
+    const be = wasmBackend();
+    if (!be) throw new Error(`BufferReference: needs the wasm backend, the backend in use is "${tf.getBackend()}"`);
+    if (t.dtype !== 'float32') throw new Error(`BufferReference: the tensor is ${t.dtype}, expected float32`);
+    (be as unknown as { incRef(d: object): void }).incRef(t.dataId);
+    this.dataId = t.dataId;
+    this.shape = t.shape.slice();
+  }
+
+  /** Whether `t` is a handle on this buffer. */
+  isBufferOf(t: tf.Tensor): boolean { return t.dataId === this.dataId; }
+
+  /** How many references the buffer has, this one included (1: only this one). */
+  holders(): number { return this.live().dataIdMap.get(this.dataId)?.refCount ?? 0; }
+
+  /** A tensor handle that takes this reference over (the reference is then spent). */
+  toTensor(): tf.Tensor {
+    this.live();
+    this.spent = true;
+    return tf.engine().makeTensorFromDataId(this.dataId as never, this.shape, 'float32');
+  }
+
+  /** Let go of the buffer (freed if nothing else holds it). */
+  release(): void {
+    if (!this.spent) this.toTensor().dispose();
+  }
+
+  private live(): WasmBackend {
+    if (this.spent) throw new Error('BufferReference: already handed over or released');
+    return wasmBackend()!;
+  }
 }
 
 const reservedEntries = new WeakMap<object, number>();

@@ -31,9 +31,9 @@
  *                 gradient, dW temporary and optimizer temporaries
  *   head phase    the layer inputs, the final hidden states and dh (3 N d),
  *                 one chunk's temporaries (7 N c + 3 c d), and the
- *                 gradients outside the layers (the embedding's buffer is
- *                 held from the start of the batch on wasm: it is the one
- *                 the weight left behind at the previous step)
+ *                 gradients outside the layers (on wasm the embedding's
+ *                 gradient buffer, reused from batch to batch, is held from
+ *                 the start of the batch)
  *   step phase    every gradient kept for the step (the embedding's, when
  *                 trained, assembled once) + the largest weight's optimizer
  *                 temporaries

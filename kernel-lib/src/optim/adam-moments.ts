@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { overwrite } from '../backend/wasm-buffers';
+import { keepInPlace } from '../backend/wasm-buffers';
 import { StateTensor, fromStateTensor, toStateTensor } from './optimizer';
 import {
   QuantizedBlocks, dequantizeBlockwise, dynamicQuantMap, quantizeBlockwise, quantizedBytes, requantizeBlock,
@@ -87,8 +87,8 @@ class Float32Moments implements AdamMoments {
       return [m, v, tf.div(m, tf.add(root, eps))];
     });
     // the new moments go into the old buffers where the backend allows (wasm): states never move in the heap
-    if (overwrite(this.m, m)) m.dispose(); else { this.m.dispose(); this.m = tf.keep(m); }
-    if (overwrite(this.v, v)) v.dispose(); else { this.v.dispose(); this.v = tf.keep(v); }
+    this.m = keepInPlace(this.m, m);
+    this.v = keepInPlace(this.v, v);
     return dir;
   }
 

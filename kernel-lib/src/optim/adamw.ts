@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { assignInPlace, overwrite } from '../backend/wasm-buffers';
+import { assignInPlace, keepInPlace } from '../backend/wasm-buffers';
 import {
   Optimizer, OptimizerSnapshot, TrainableParam, fromStateTensor, resolveAdamHyperParams, toStateTensor,
 } from './optimizer';
@@ -90,8 +90,8 @@ export class AdamW implements Optimizer {
       return [m, v, next];
     });
     // the new moments go into the old buffers where the backend allows (wasm): states never move in the heap
-    if (overwrite(state.expAvg, m)) m.dispose(); else { state.expAvg.dispose(); state.expAvg = tf.keep(m); }
-    if (overwrite(state.expAvgSq, v)) v.dispose(); else { state.expAvgSq.dispose(); state.expAvgSq = tf.keep(v); }
+    state.expAvg = keepInPlace(state.expAvg, m);
+    state.expAvgSq = keepInPlace(state.expAvgSq, v);
     assignInPlace(param.variable, next); // the weight keeps its buffer (wasm): no per-step churn of weight-sized buffers
     next.dispose();
   }

@@ -9,7 +9,7 @@ import { Optimizer, OptimizerSnapshot, StateTensor, TrainableParam, decaysByDefa
 import { matchesGaloreTarget } from './param-groups';
 import { SubspaceStats } from './subspace-stats';
 import { hostView, sliceRows } from '../model/primitives';
-import { assignInPlace, bufferHolders, forgetPackedCopies } from '../backend/wasm-buffers';
+import { assignInPlace, forgetPackedCopies, writableInPlace } from '../backend/wasm-buffers';
 import { rowsPerBlock } from '../linalg/large-matrix';
 
 interface ParamState {
@@ -196,7 +196,7 @@ export class GaLoreAdamW implements Optimizer {
    */
   private updateByBlocks(w: tf.Variable, projector: GaLoreProjector, dir: tf.Tensor, stepSize: number, decay: number): void {
     const [m, n] = w.shape as [number, number];
-    const inPlace = tf.getBackend() === 'wasm' && w.dtype === 'float32' && bufferHolders(w) === 1;
+    const inPlace = writableInPlace(w);
     const out = inPlace ? null : new Float32Array(m * n);
     const rows = rowsPerBlock(n);
     for (let a = 0; a < m; a += rows) {

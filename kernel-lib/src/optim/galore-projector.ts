@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { sliceRows } from '../model/primitives';
-import { forgetPackedCopies, overwrite } from '../backend/wasm-buffers';
+import { forgetPackedCopies, keepInPlace } from '../backend/wasm-buffers';
 import { blockedTransposedProduct } from '../linalg/randomized-svd';
 import { LARGE_MATRIX_ELEMENTS } from '../linalg/large-matrix';
 import { RandomizedSvdOptions } from '../linalg/randomized-svd';
@@ -266,12 +266,10 @@ export class GaLoreProjector {
   }
 }
 
-/** `value` written into `home` when the backend allows it (then `value` is freed), else `value` (and `home` is freed). */
+/** `value` stored in `home`'s buffer where the backend allows (`keepInPlace`); `home` is freed when unused. */
 function settle(home: tf.Tensor2D | null, value: tf.Tensor2D | null): tf.Tensor2D | null {
   if (!value) { home?.dispose(); return null; }
-  if (home && home !== value && overwrite(home, value)) { value.dispose(); return home; }
-  if (home !== value) home?.dispose();
-  return value;
+  return home ? keepInPlace(home, value) : value;
 }
 
 function rotation(rl: tf.Tensor | null, rr: tf.Tensor | null): BasisChange {

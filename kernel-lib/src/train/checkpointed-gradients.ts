@@ -11,10 +11,10 @@
  * The loss over the vocabulary is computed in chunks (`chunked-lm-loss.ts`).
  * The embedding's gradient (and a tied lm_head's, which is the same weight)
  * is assembled in one buffer from the lm_head chunks and the looked-up rows:
- * on wasm the backend buffer the weight left behind at the previous step
- * (`recycled-gradient.ts`: two weight-sized buffers take turns instead of
- * one being allocated and freed per step, which fragments the heap),
- * elsewhere a Float32Array copied to the backend when it is handed over.
+ * on wasm one backend buffer reused from batch to batch
+ * (`recycled-gradient.ts`: allocating and freeing it every step fragments
+ * the heap), elsewhere a Float32Array copied to the backend when it is
+ * handed over.
  *
  * Layer-wise updates work unchanged: a weight with a gradient sink is
  * stepped as soon as its layer's backward forms its gradient.
@@ -101,8 +101,8 @@ export function checkpointedGradientEngine(
   }
   const embedW = model.weights.get('model.embed_tokens.weight')!;
   if (embedding && weightGradientSink(embedW)) throw new Error('activation checkpointing: the embedding cannot have a layer-wise gradient sink');
-  // on wasm the embedding's gradient is accumulated in the backend buffer the weight left behind at
-  // the previous step (no 519 MiB allocation per step for Qwen2-0.5B: see recycled-gradient.ts)
+  // on wasm the embedding's gradient is accumulated in one backend buffer reused from batch to batch
+  // (no 519 MiB allocation per step for Qwen2-0.5B: see recycled-gradient.ts)
   const recycler = embedding && tf.getBackend() === 'wasm' ? new RecycledGradient(embedding.variable) : null;
 
   return {

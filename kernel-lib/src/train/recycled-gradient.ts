@@ -10,9 +10,8 @@
  * model with that embedding).
  *
  * How: the recycler keeps a reference of its own on the buffer it handed
- * out (a backend reference, not a second tensor handle, so `tf.memory()`
- * counts the buffer once).
- * Once the step is over and the caller has disposed its gradient, the
+ * out (`BufferReference`: not a second tensor handle, so `tf.memory()`
+ * counts the buffer once). Once the step is over and the caller has disposed its gradient, the
  * recycler is its only holder, and the next batch's gradient is zeroed and
  * accumulated in it: one buffer for the whole run, at one place in the heap
  * (the weight keeps its own: optimizers write it in place, `assignInPlace`).
@@ -23,23 +22,11 @@
  * Wasm only: elsewhere a tensor's values cannot be written in place.
  */
 import * as tf from '@tensorflow/tfjs';
-import { forgetPackedCopies } from '../backend/wasm-buffers';
+import { BufferReference, forgetPackedCopies } from '../backend/wasm-buffers';
 import { hostView } from '../model/primitives';
 
-/** A reference on a backend buffer that no tensor handle carries (so `tf.memory()` does not count it twice). */
-interface HeldBuffer { dataId: object; shape: number[] }
-
-function incRef(dataId: object): void {
-  (tf.backend() as unknown as { incRef(d: object): void }).incRef(dataId);
-}
-
-/** A tensor handle that takes over the held reference. */
-function handleOf(h: HeldBuffer): tf.Tensor {
-  return tf.engine().makeTensorFromDataId(h.dataId as never, h.shape, 'float32');
-}
-
 export class RecycledGradient {
-  private held: HeldBuffer | null = null;
+  private held: BufferReference | null = null;
 
   /** @param weight the weight whose gradient this buffer holds. */
   constructor(private readonly weight: tf.Variable) {
@@ -55,31 +42,24 @@ export class RecycledGradient {
    * allocation: the heap may move when it grows).
    */
   take(): tf.Tensor {
-    const w = this.weight;
     const prev = this.held;
     this.held = null;
     let out: tf.Tensor;
-    if (prev && prev.dataId !== w.dataId && refCount(prev.dataId) === 1) {
-      out = tf.keep(handleOf(prev)); // the caller's handle now carries our reference
+    if (prev && !prev.isBufferOf(this.weight) && prev.holders() === 1) {
+      out = tf.keep(prev.toTensor()); // the caller's handle now carries our reference
       forgetPackedCopies(out);
       hostView(out).fill(0);
     } else {
-      if (prev) handleOf(prev).dispose(); // let go of our reference (frees the buffer if nothing else holds it)
-      out = tf.keep(tf.zeros(w.shape, 'float32'));
+      prev?.release();
+      out = tf.keep(tf.zeros(this.weight.shape, 'float32'));
     }
-    // our own reference on the buffer, without a second tensor handle
-    incRef(out.dataId);
-    this.held = { dataId: out.dataId, shape: out.shape.slice() };
+    this.held = new BufferReference(out);
     return out;
   }
 
   /** Let go of the held buffer. */
   dispose(): void {
-    if (this.held) handleOf(this.held).dispose();
+    this.held?.release();
     this.held = null;
   }
-}
-
-function refCount(dataId: object): number {
-  return (tf.backend() as unknown as { refCount(d: object): number }).refCount(dataId);
 }
